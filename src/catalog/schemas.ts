@@ -1,0 +1,123 @@
+/**
+ * JSON Schemas of the catalogue: used by the import validator, the console forms' server-side
+ * checks and the OpenAPI description, so the edge and the inside agree on one definition.
+ */
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+export const localized = (max: number) =>
+  ({ type: 'object', additionalProperties: false, required: ['fa', 'en'], properties: { fa: text(max), en: text(max) } }) as const;
+
+export const ORG_CODE = '^[A-Z][A-Z0-9_]{1,29}$';
+export const TERM_CODE = '^[a-z0-9][a-z0-9-]{0,49}$';
+export const SERVICE_CODE = '^[A-Z][A-Z0-9_]{0,29}-[0-9]{1,8}$';
+export const SLUG = '^[a-z0-9]+(-[a-z0-9]+)*$';
+/** Only web addresses: a `javascript:` or `data:` link must never reach a page. */
+export const HTTP_URL = '^https?://[^\\s<>"]+$';
+
+const termCode = { type: 'string', pattern: TERM_CODE } as const;
+
+export const organizationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'name'],
+  properties: {
+    code: { type: 'string', pattern: ORG_CODE },
+    name: localized(200),
+    parent: { anyOf: [{ type: 'string', pattern: ORG_CODE }, { type: 'null' }] },
+    website: { anyOf: [{ type: 'string', pattern: HTTP_URL, maxLength: 500 }, { type: 'null' }] },
+  },
+} as const;
+
+export const termSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'name'],
+  properties: { code: termCode, name: localized(200) },
+} as const;
+
+export const windowSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'name', 'description'],
+  properties: {
+    code: termCode,
+    name: localized(200),
+    description: localized(1000),
+    color: { type: 'string', pattern: '^#[0-9a-fA-F]{6}$' },
+    topics: { type: 'array', maxItems: 100, uniqueItems: true, items: termCode },
+    organizations: { type: 'array', maxItems: 500, uniqueItems: true, items: { type: 'string', pattern: ORG_CODE } },
+    services: { type: 'array', maxItems: 5000, uniqueItems: true, items: { type: 'string', pattern: SERVICE_CODE } },
+  },
+} as const;
+
+export const channelSchema = {
+  type: 'object',
+  required: ['type'],
+  oneOf: [
+    {
+      additionalProperties: false,
+      required: ['type', 'url'],
+      properties: { type: { const: 'online' }, url: { type: 'string', pattern: HTTP_URL, maxLength: 1000 } },
+    },
+    {
+      additionalProperties: false,
+      required: ['type', 'instructions'],
+      properties: { type: { const: 'in-person' }, instructions: localized(2000) },
+    },
+    {
+      additionalProperties: false,
+      required: ['type', 'number'],
+      properties: { type: { const: 'phone' }, number: { type: 'string', pattern: '^[0-9+][0-9 ()-]{1,24}$' }, instructions: localized(2000) },
+    },
+  ],
+} as const;
+
+/** A service as written in an import file or a console form; code and slug rules included. */
+export const serviceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'title', 'summary', 'organization', 'channels'],
+  properties: {
+    code: { type: 'string', pattern: SERVICE_CODE },
+    slug: { type: 'string', pattern: SLUG, minLength: 2, maxLength: 100 },
+    title: localized(200),
+    summary: localized(600),
+    description: localized(6000),
+    organization: { type: 'string', pattern: ORG_CODE },
+    topics: { type: 'array', maxItems: 20, uniqueItems: true, items: termCode },
+    lifeEvents: { type: 'array', maxItems: 20, uniqueItems: true, items: termCode },
+    channels: { type: 'array', minItems: 1, maxItems: 20, items: channelSchema },
+    requirements: { type: 'array', maxItems: 50, items: localized(2000) },
+    evidence: { type: 'array', maxItems: 50, items: localized(2000) },
+    cost: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['amount', 'currency'],
+      properties: { amount: { type: 'integer', minimum: 0, maximum: 1e15 }, currency: { const: 'IRR' } },
+    },
+    processingDays: { type: 'integer', minimum: 0, maximum: 3650 },
+    legalBasis: { anyOf: [localized(2000), { type: 'null' }] },
+    output: { anyOf: [localized(2000), { type: 'null' }] },
+    keywords: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        fa: { type: 'array', maxItems: 50, items: text(80) },
+        en: { type: 'array', maxItems: 50, items: text(80) },
+      },
+    },
+    smart: { type: 'boolean' },
+  },
+} as const;
+
+export const catalogFileSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    organizations: { type: 'array', maxItems: 100000, items: organizationSchema },
+    topics: { type: 'array', maxItems: 100000, items: termSchema },
+    lifeEvents: { type: 'array', maxItems: 100000, items: termSchema },
+    windows: { type: 'array', maxItems: 10000, items: windowSchema },
+    services: { type: 'array', maxItems: 1000000, items: serviceSchema },
+  },
+} as const;

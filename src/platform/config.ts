@@ -1,0 +1,108 @@
+import path from 'node:path';
+
+/** The roles one process can play; `start --roles` picks a subset (ARCHITECTURE.md). */
+export const ALL_ROLES = ['portal', 'idp', 'gateway', 'worker'] as const;
+export type Role = (typeof ALL_ROLES)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** postgres://… selects PostgreSQL; absent means the embedded SQLite file in dataDir. */
+  databaseUrl: string | undefined;
+  demo: boolean;
+  roles: Role[];
+  publicUrl: string;
+  logLevel: string;
+  /** How often a node looks for catalogue changes published by other nodes. */
+  indexSyncMs: number;
+  /** Staff sign-in attempts allowed per client address per minute. */
+  loginRatePerMinute: number;
+  /** redis://… shares state between nodes (rate limits); unset on a single node. */
+  redisUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ConfigFlags {
+  port?: string | number;
+  host?: string;
+  roles?: string;
+  dataDir?: string;
+}
+
+function parsePort(raw: string | number, source: string): number {
+  const s = String(raw).trim();
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`${source} must be a whole number from 0 to 65535, got "${raw}"`);
+  }
+  return n;
+}
+
+function parseBool(raw: string | undefined, source: string, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${source} must be true or false, got "${raw}"`);
+}
+
+export function parseRoles(raw: string): Role[] {
+  const roles = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  if (roles.length === 0) throw new ConfigError('--roles needs at least one role');
+  for (const r of roles) {
+    if (!(ALL_ROLES as readonly string[]).includes(r)) {
+      throw new ConfigError(`unknown role "${r}"; roles are ${ALL_ROLES.join(', ')}`);
+    }
+  }
+  return [...new Set(roles)] as Role[];
+}
+
+/** Reads configuration from the environment, with command-line flags taking precedence. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
+  const port = flags.port !== undefined ? parsePort(flags.port, '--port') : env.PORT ? parsePort(env.PORT, 'PORT') : 3000;
+  const dataDir = path.resolve(flags.dataDir ?? env.PANJAREH_DATA_DIR ?? './data');
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must start with postgres:// (or be unset for the embedded SQLite), got "${databaseUrl}"`);
+  }
+  const host = flags.host ?? env.HOST ?? '0.0.0.0';
+  const syncRaw = env.PANJAREH_INDEX_SYNC_MS ?? '1000';
+  const indexSyncMs = Number(syncRaw);
+  if (!Number.isInteger(indexSyncMs) || indexSyncMs < 50) {
+    throw new ConfigError(`PANJAREH_INDEX_SYNC_MS must be a whole number of milliseconds of at least 50, got "${syncRaw}"`);
+  }
+  const rateRaw = env.PANJAREH_LOGIN_RATE ?? '10';
+  const loginRatePerMinute = Number(rateRaw);
+  if (!Number.isInteger(loginRatePerMinute) || loginRatePerMinute < 1) {
+    throw new ConfigError(`PANJAREH_LOGIN_RATE must be a whole number of attempts per minute of at least 1, got "${rateRaw}"`);
+  }
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute URL, got "${env.PUBLIC_URL}"`);
+  }
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${redisUrl}"`);
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  return {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    demo: parseBool(env.PANJAREH_DEMO, 'PANJAREH_DEMO', true),
+    roles: flags.roles ? parseRoles(flags.roles) : [...ALL_ROLES],
+    publicUrl,
+    logLevel,
+    indexSyncMs,
+    loginRatePerMinute,
+    redisUrl,
+  };
+}

@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated } from 'kysely';
+import type { Config } from './config.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** Tables the platform itself owns; capabilities add theirs with `db.withTables<…>()`. */
+export interface PlatformTables {
+  audit_log: {
+    id: Generated<number>;
+    at: string;
+    actor: string;
+    action: string;
+    subject: string;
+    detail: string;
+    ip: string | null;
+    user_agent: string | null;
+  };
+  platform_secrets: { name: string; value: string; created_at: string };
+}
+
+export interface DatabaseHandle {
+  db: Kysely<PlatformTables>;
+  dialect: DialectName;
+  /** Human description for logs: file path or host/database, never a password. */
+  where: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** SQLite file path; defaults to `<dataDir>/panjareh.sqlite`. */
+  sqliteFile?: string;
+  /** PostgreSQL schema to use (tests give each run its own). */
+  pgSchema?: string;
+}
+
+export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: OpenOptions = {}): DatabaseHandle {
+  if (config.databaseUrl) {
+    const url = new URL(config.databaseUrl);
+    // pg types: bigint (count(*), bigserial) arrives as string; our counts fit in a JS number.
+    pg.types.setTypeParser(20, (v) => Number(v));
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: Number(process.env.PANJAREH_PG_POOL ?? 10),
+      connectionTimeoutMillis: 5000,
+      ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+    });
+    pool.on('error', () => {
+      /* a dropped idle connection is replaced on next use; the query that needs it reports the error */
+    });
+    const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}`, close: () => db.destroy() };
+  }
+  const file = opts.sqliteFile ?? path.join(config.dataDir, 'panjareh.sqlite');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<PlatformTables>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', where: `sqlite ${file}`, close: () => db.destroy() };
+}
+
+/** True when the database answers a trivial query (used by /readyz). */
+export async function isReachable(db: Kysely<any>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const nowIso = (): string => new Date().toISOString();

@@ -1,0 +1,56 @@
+/** A minimal cookie-keeping HTTP client for end-to-end tests of the HTML forms (no JavaScript, like a plain browser). */
+export class Browser {
+  private cookies = new Map<string, string>();
+  constructor(readonly base: string) {}
+
+  private remember(res: Response) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      const name = pair!.slice(0, i).trim();
+      const value = pair!.slice(i + 1).trim();
+      if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  private headers(extra: Record<string, string> = {}) {
+    return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/html', ...extra };
+  }
+
+  async get(path: string): Promise<{ status: number; body: string; location: string | null }> {
+    const res = await fetch(this.base + path, { headers: this.headers(), redirect: 'manual' });
+    this.remember(res);
+    return { status: res.status, body: await res.text(), location: res.headers.get('location') };
+  }
+
+  async post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; body: string; location: string | null }> {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    const res = await fetch(this.base + path, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded' }),
+      body,
+      redirect: 'manual',
+    });
+    this.remember(res);
+    return { status: res.status, body: await res.text(), location: res.headers.get('location') };
+  }
+
+  /** The CSRF token of the first form on a page. */
+  static csrf(html: string): string {
+    const m = /name="_csrf" value="([^"]+)"/.exec(html);
+    if (!m) throw new Error('no CSRF token on the page');
+    return m[1]!;
+  }
+
+  /** Opens a page and posts its form with the page's CSRF token. */
+  async submit(pagePath: string, action: string, form: Record<string, string | string[]>) {
+    const page = await this.get(pagePath);
+    return this.post(action, { _csrf: Browser.csrf(page.body), ...form });
+  }
+
+  async signIn(username: string, password: string) {
+    return this.submit('/console/login', '/console/login', { username, password });
+  }
+}

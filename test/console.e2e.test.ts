@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Browser } from './browser.js';
+import { catalogFile } from './fixtures.js';
+import { testPlatform, type TestPlatform } from './harness.js';
+
+/** The approval workflow driven through the real server's HTML forms, as staff would use it. */
+
+let tp: TestPlatform;
+const PASSWORD = 'correct horse battery staple';
+
+before(async () => {
+  tp = await testPlatform({ listen: true });
+  await tp.catalog.import(catalogFile(), { actor: 'test' });
+  await tp.staff.add({ username: 'editor.nocr', password: PASSWORD, role: 'editor', organization: 'NOCR' });
+  await tp.staff.add({ username: 'editor.post', password: PASSWORD, role: 'editor', organization: 'POST' });
+  await tp.staff.add({ username: 'reviewer', password: PASSWORD, role: 'reviewer' });
+});
+after(() => tp.dispose());
+
+const api = async (path: string) => {
+  const res = await fetch(`${tp.url}${path}`);
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+};
+
+const form = (title: string, extra: Record<string, string | string[]> = {}) => ({
+  code: 'NOCR-0800',
+  organization: 'NOCR',
+  title_fa: `${title} (فارسی)`,
+  title_en: title,
+  summary_fa: 'خلاصه',
+  summary_en: 'Summary',
+  topics: ['identity'],
+  online_url: 'https://sabteahval.ir/marriage',
+  requirements_fa: 'کارت ملی\nشناسنامه',
+  requirements_en: 'National ID card\nBirth certificate',
+  cost: '۵۰۰۰۰',
+  processingDays: '3',
+  keywords_fa: 'ازدواج، عقد',
+  keywords_en: 'marriage, wedding',
+  smart: 'on',
+  ...extra,
+});
+
+test('draft → submit → reject → edit → submit → approve; the public API sees only approved versions', async () => {
+  const editor = new Browser(tp.url!);
+  const reviewer = new Browser(tp.url!);
+  assert.equal((await editor.signIn('editor.nocr', PASSWORD)).status, 303);
+  assert.equal((await reviewer.signIn('reviewer', PASSWORD)).status, 303);
+
+  // Draft: not public.
+  const created = await editor.submit('/console/services/new', '/console/services/new', form('Marriage registration'));
+  assert.equal(created.status, 303, created.body.slice(0, 500));
+  assert.equal(created.location, '/console/services/NOCR-0800');
+  assert.equal((await api('/api/v1/services/NOCR-0800')).status, 404);
+
+  // Submit, then the reviewer rejects with a reason: still not public.
+  assert.equal((await editor.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/submit', {})).status, 303);
+  const noReason = await reviewer.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/reject', { reason: '' });
+  assert.equal(noReason.status, 400);
+  assert.match(noReason.body, /دلیل رد را بنویسید/);
+  assert.equal((await reviewer.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/reject', { reason: 'The English title is unclear' })).status, 303);
+  assert.equal((await api('/api/v1/services/NOCR-0800')).status, 404);
+  const rejected = await editor.get('/console/services/NOCR-0800');
+  assert.match(rejected.body, /The English title is unclear/);
+
+  // Edit, submit, approve: public.
+  assert.equal((await editor.submit('/console/services/NOCR-0800/edit', '/console/services/NOCR-0800/edit', form('Register a marriage'))).status, 303);
+  assert.equal((await editor.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/submit', {})).status, 303);
+  assert.equal((await api('/api/v1/services/NOCR-0800')).status, 404);
+  assert.equal((await reviewer.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/approve', {})).status, 303);
+  const live = await api('/api/v1/services/NOCR-0800');
+  assert.equal(live.status, 200);
+  assert.equal(live.json.title.en, 'Register a marriage');
+  assert.equal(live.json.cost.amount, 50000, 'Persian digits in the form are read');
+  assert.deepEqual(live.json.requirements.map((r: { en: string }) => r.en), ['National ID card', 'Birth certificate']);
+
+  // Editing the live entry makes a new draft; the approved version stays public until the next approval.
+  assert.equal((await editor.submit('/console/services/NOCR-0800/edit', '/console/services/NOCR-0800/edit', form('Marriage registration, third wording'))).status, 303);
+  assert.equal((await api('/api/v1/services/NOCR-0800')).json.title.en, 'Register a marriage');
+  const search = await api(`/api/v1/services?q=${encodeURIComponent('third wording')}`);
+  assert.ok(!search.json.items.some((i: { code: string }) => i.code === 'NOCR-0800'), 'search does not see the draft');
+
+  // Full history, with who and when.
+  const history = await reviewer.get('/console/services/NOCR-0800');
+  for (const who of ['editor.nocr', 'reviewer']) assert.match(history.body, new RegExp(who));
+  for (const action of ['ایجاد', 'فرستادن', 'رد', 'تأیید', 'ویرایش']) assert.match(history.body, new RegExp(action));
+});
+
+test("an editor of another agency can't touch the entry", async () => {
+  const other = new Browser(tp.url!);
+  await other.signIn('editor.post', PASSWORD);
+  assert.equal((await other.get('/console/services/NOCR-0001')).status, 403);
+  assert.equal((await other.get('/console/services/NOCR-0001/edit')).status, 403);
+  assert.equal((await other.submit('/console', '/console/services/NOCR-0001/submit', {})).status, 403);
+  const create = await other.submit('/console/services/new', '/console/services/new', form('Sneaky', { code: 'NOCR-0900' }));
+  assert.equal(create.status, 403);
+});
+
+test('forms reject bad input with the fields named and keep what was typed; script stays text', async () => {
+  const editor = new Browser(tp.url!);
+  await editor.signIn('editor.nocr', PASSWORD);
+  const bad = await editor.submit('/console/services/new', '/console/services/new', form('<script>alert(1)</script>', { code: 'NOCR-0901', online_url: 'javascript:alert(1)', processingDays: 'soon', requirements_en: 'only one line' }));
+  assert.equal(bad.status, 400);
+  assert.match(bad.body, /must be a whole number/);
+  assert.match(bad.body, /same number of lines/);
+  assert.ok(!bad.body.includes('<script>alert(1)</script>'), 'typed markup is escaped');
+  assert.match(bad.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+  const badUrl = await editor.submit('/console/services/new', '/console/services/new', form('Fine title', { code: 'NOCR-0902', online_url: 'javascript:alert(1)' }));
+  assert.equal(badUrl.status, 400);
+  assert.match(badUrl.body, /http:\/\/ or https:\/\//);
+});
+
+test('CSRF: a form posted without the token, or with a forged one, is refused', async () => {
+  const editor = new Browser(tp.url!);
+  await editor.signIn('editor.nocr', PASSWORD);
+  assert.equal((await editor.post('/console/services/NOCR-0001/submit', {})).status, 403);
+  assert.equal((await editor.post('/console/services/NOCR-0001/submit', { _csrf: 'forged' })).status, 403);
+  const anon = new Browser(tp.url!);
+  assert.equal((await anon.post('/console/login', { username: 'reviewer', password: PASSWORD })).status, 403);
+});
+
+test('sign-in: wrong passwords lock the account after 5 tries, for the right password too; unknown users get the same answer', async () => {
+  await tp.staff.add({ username: 'victim', password: PASSWORD, role: 'reviewer' });
+  const b = new Browser(tp.url!);
+  const unknown = await b.signIn('nobody', 'whatever-password');
+  const wrong = await b.signIn('victim', 'wrong-password-1');
+  assert.equal(unknown.status, 401);
+  assert.equal(wrong.status, 401);
+  assert.match(unknown.body, /نام کاربری یا گذرواژه درست نیست/);
+  for (let i = 2; i <= 4; i++) assert.equal((await b.signIn('victim', `wrong-password-${i}`)).status, 401);
+  assert.equal((await b.signIn('victim', 'wrong-password-5')).status, 423);
+  assert.equal((await b.signIn('victim', PASSWORD)).status, 423, 'locked even with the right password');
+  const audit = await tp.database.db.selectFrom('audit_log').select('action').where('subject', '=', 'staff:victim').execute();
+  assert.ok(audit.some((a) => a.action === 'staff.signin.lockout'));
+  // The console needs a session; signing out ends it.
+  assert.equal((await new Browser(tp.url!).get('/console')).location, '/console/login');
+  const ok = new Browser(tp.url!);
+  await ok.signIn('reviewer', PASSWORD);
+  assert.equal((await ok.get('/console')).status, 200);
+  await ok.submit('/console', '/console/logout', {});
+  assert.equal((await ok.get('/console')).status, 303);
+});
+
+test('with REDIS_URL, nodes share the sign-in rate limit', async () => {
+  const { freshDatabase } = await import('./harness.js');
+  const db = await freshDatabase();
+  const env = { PANJAREH_LOGIN_RATE: '10', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
+  const [a, b] = [await testPlatform({ shared: db, listen: true, env }), await testPlatform({ shared: db, listen: true, env })];
+  try {
+    const statuses: number[] = [];
+    // The Redis key is per address; a unique forwarded address is not trusted, so isolate by clearing the key first.
+    const { Redis } = await import('ioredis');
+    const r = new Redis(env.REDIS_URL);
+    for (const k of await r.keys('panjareh-rl:*')) await r.del(k);
+    await r.quit();
+    for (let i = 0; i < 6; i++) statuses.push((await new Browser(a.url!).signIn('nobody', 'x')).status);
+    for (let i = 0; i < 6; i++) statuses.push((await new Browser(b.url!).signIn('nobody', 'x')).status);
+    assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
+  } finally {
+    await a.dispose();
+    await b.dispose();
+    await db.drop();
+  }
+});
+
+test('sign-in attempts from one address are rate limited', async () => {
+  const small = await testPlatform({ listen: true, env: { PANJAREH_LOGIN_RATE: '10' } });
+  try {
+    const b = new Browser(small.url!);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await b.signIn('nobody', 'x')).status);
+    assert.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
+    assert.deepEqual(statuses.slice(10), [429, 429]);
+  } finally {
+    await small.dispose();
+  }
+});

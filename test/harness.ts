@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { buildServer, openPlatform, type Platform } from '../src/app.js';
+import { loadConfig } from '../src/platform/config.js';
+
+/**
+ * Every test runs on the database the suite was started for: SQLite by default, PostgreSQL when
+ * DATABASE_URL is set (each test platform then gets a schema of its own, dropped afterwards).
+ */
+export const DATABASE_URL = process.env.DATABASE_URL;
+export const dialectUnderTest = DATABASE_URL ? 'postgres' : 'sqlite';
+
+export interface TestPlatform extends Platform {
+  app?: FastifyInstance;
+  url?: string;
+  dispose(): Promise<void>;
+}
+
+export interface Shared {
+  dataDir: string;
+  pgSchema?: string;
+}
+
+/** A fresh, empty database location (a temp directory, and for PostgreSQL a new schema). */
+export async function freshDatabase(): Promise<Shared & { drop(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'panjareh-test-'));
+  if (!DATABASE_URL) return { dataDir, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  const pgSchema = `t_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  await client.query(`create schema ${pgSchema}`);
+  await client.end();
+  return {
+    dataDir,
+    pgSchema,
+    async drop() {
+      const c = new pg.Client({ connectionString: DATABASE_URL });
+      await c.connect();
+      await c.query(`drop schema if exists ${pgSchema} cascade`);
+      await c.end();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens a platform on `shared` (or on a fresh database); with `listen`, also starts the real HTTP server. */
+export async function testPlatform(opts: { shared?: Shared & { drop?: () => Promise<void> }; listen?: boolean; env?: Record<string, string> } = {}): Promise<TestPlatform> {
+  const shared = opts.shared ?? (await freshDatabase());
+  const ownsDb = !opts.shared;
+  const config = loadConfig({ ...process.env, PANJAREH_DATA_DIR: shared.dataDir, LOG_LEVEL: 'silent', PANJAREH_INDEX_SYNC_MS: '100', PANJAREH_LOGIN_RATE: '1000', ...opts.env }, { port: 0, host: '127.0.0.1' });
+  const platform = await openPlatform(config, { pgSchema: shared.pgSchema });
+  await platform.catalog.read.rebuild();
+  const tp: TestPlatform = {
+    ...platform,
+    async dispose() {
+      if (tp.app) await tp.app.close();
+      await platform.close();
+      if (ownsDb) await (shared as { drop?: () => Promise<void> }).drop?.();
+    },
+  };
+  if (opts.listen) {
+    tp.app = await buildServer(platform);
+    platform.catalog.read.startFollowing(config.indexSyncMs, () => undefined);
+    await tp.app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = tp.app.server.address();
+    tp.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  }
+  return tp;
+}
+
+/** Waits until `check` holds, polling; fails after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
