@@ -27,27 +27,66 @@ const SMART_NAMES: Record<string, Localized> = {
   false: { fa: 'نیازمند مراجعه یا مدرک کاغذی', en: 'Needs a visit or paper' },
 };
 
-export function countFacets(matched: ServiceData[], names: Record<'organization' | 'topic' | 'lifeEvent', (code: string) => Localized | undefined>): Facets {
-  const org = new Map<string, number>();
-  const topic = new Map<string, number>();
-  const life = new Map<string, number>();
-  const channel = new Map<string, number>();
-  const smart = new Map<string, number>();
-  const inc = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  for (const s of matched) {
-    inc(org, s.organization);
-    for (const t of s.topics) inc(topic, t);
-    for (const l of s.lifeEvents) inc(life, l);
-    for (const t of new Set(s.channels.map((c) => c.type))) inc(channel, t);
-    inc(smart, String(s.smart));
+type Dimension = keyof Facets;
+const DIMENSIONS: Dimension[] = ['organization', 'topic', 'lifeEvent', 'channel', 'smart'];
+
+/**
+ * Counts facets over result sets. Every facet value (an organisation, a topic, "online"…) gets a small
+ * integer once, and every service the list of its values' integers, so counting a result of thousands
+ * of services is array increments rather than string-keyed map updates.
+ */
+export class FacetCounter {
+  private ids = new Map<string, number>();
+  private values: Array<{ dimension: Dimension; code: string }> = [];
+  /** Keyed by the service object: a published change brings a new object, so entries never go stale. */
+  private ofService = new WeakMap<ServiceData, number[]>();
+
+  constructor(private readonly names: Record<'organization' | 'topic' | 'lifeEvent', (code: string) => Localized | undefined>) {}
+
+  private id(dimension: Dimension, code: string): number {
+    const key = `${dimension}\u0000${code}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push({ dimension, code });
+      this.ids.set(key, id);
+    }
+    return id;
   }
-  const list = (m: Map<string, number>, name: (code: string) => Localized | undefined): FacetValue[] =>
-    [...m].map(([code, count]) => ({ code, count, name: name(code) ?? { fa: code, en: code } })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
-  return {
-    organization: list(org, names.organization),
-    topic: list(topic, names.topic),
-    lifeEvent: list(life, names.lifeEvent),
-    channel: list(channel, (c) => CHANNEL_NAMES[c as ChannelType]).sort((a, b) => CHANNEL_TYPES.indexOf(a.code as ChannelType) - CHANNEL_TYPES.indexOf(b.code as ChannelType)),
-    smart: list(smart, (c) => SMART_NAMES[c]),
-  };
+
+  private idsOf(s: ServiceData): number[] {
+    let ids = this.ofService.get(s);
+    if (!ids) {
+      ids = [
+        this.id('organization', s.organization),
+        ...s.topics.map((t) => this.id('topic', t)),
+        ...s.lifeEvents.map((l) => this.id('lifeEvent', l)),
+        ...[...new Set(s.channels.map((c) => c.type))].map((t) => this.id('channel', t)),
+        this.id('smart', String(s.smart)),
+      ];
+      this.ofService.set(s, ids);
+    }
+    return ids;
+  }
+
+  count(matched: ServiceData[]): Facets {
+    const ids = matched.map((s) => this.idsOf(s));
+    const counts = new Uint32Array(this.values.length);
+    for (const list of ids) for (const id of list) counts[id]!++;
+    const facets: Facets = { organization: [], topic: [], lifeEvent: [], channel: [], smart: [] };
+    counts.forEach((count, id) => {
+      if (count === 0) return;
+      const { dimension, code } = this.values[id]!;
+      facets[dimension].push({ code, count, name: this.name(dimension, code) ?? { fa: code, en: code } });
+    });
+    for (const d of DIMENSIONS) facets[d].sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+    facets.channel.sort((a, b) => CHANNEL_TYPES.indexOf(a.code as ChannelType) - CHANNEL_TYPES.indexOf(b.code as ChannelType));
+    return facets;
+  }
+
+  private name(dimension: Dimension, code: string): Localized | undefined {
+    if (dimension === 'channel') return CHANNEL_NAMES[code as ChannelType];
+    if (dimension === 'smart') return SMART_NAMES[code];
+    return this.names[dimension](code);
+  }
 }

@@ -87,7 +87,7 @@ export async function importCatalog(db: CatalogDb, parsed: unknown, opts: Import
         if (!row) await store.insertServiceRow(trx, service.code, slug, service.organization);
         const latest = row ? await store.latestVersion(trx, service.code) : undefined;
         const version = (latest?.version ?? 0) + 1;
-        await trx.updateTable('service_versions').set({ status: 'superseded' }).where('service_code', '=', service.code).where('status', '=', 'approved').execute();
+        if (row) await trx.updateTable('service_versions').set({ status: 'superseded' }).where('service_code', '=', service.code).where('status', '=', 'approved').execute();
         await trx
           .insertInto('service_versions')
           .values({ service_code: service.code, version, status: 'approved', data: json, author: opts.actor, created_at: nowIso(), updated_at: nowIso(), reviewer: opts.actor, reviewed_at: nowIso(), reason: null })

@@ -66,6 +66,9 @@ export const catalogMigrations: PortableMigration[] = [
         .addUniqueConstraint('service_versions_code_version', ['service_code', 'version'])
         .execute();
       await db.schema.createIndex('service_versions_status').on('service_versions').column('status').execute();
+      // The workflow looks a service's versions up by status ("its approved one"); without this index
+      // SQLite's planner walks every approved version of every service instead.
+      await db.schema.createIndex('service_versions_code_status').on('service_versions').columns(['service_code', 'status']).execute();
       // Who did what and when, per service: the workflow's own history (privileged actions also go to audit_log).
       await withId(db.schema.createTable('service_events'), dialect)
         .addColumn('service_code', 'text', (c) => c.notNull())

@@ -1,6 +1,6 @@
 import type { Channel, ChannelType, Localized, Organization, ServiceData, Term, ThematicWindow } from './model.js';
 import { searchKey } from '../platform/text.js';
-import { countFacets, type Facets } from './facets.js';
+import { FacetCounter, type Facets } from './facets.js';
 import { SearchIndex } from './search-index.js';
 import * as store from './store.js';
 import type { CatalogDb, ReferenceData } from './store.js';
@@ -53,6 +53,7 @@ export class CatalogReadModel {
   private lifeEvents = new Map<string, Term>();
   private windows = new Map<string, ThematicWindow>();
   private index = new SearchIndex();
+  private facets = new FacetCounter({ organization: (c) => this.orgs.get(c)?.name, topic: (c) => this.topics.get(c)?.name, lifeEvent: (c) => this.lifeEvents.get(c)?.name });
   /** Codes in title order per language, for listings without a query. */
   private order: Record<'fa' | 'en', string[]> = { fa: [], en: [] };
   /**
@@ -61,6 +62,7 @@ export class CatalogReadModel {
    */
   private cache = new Map<string, SearchResult>();
   private static readonly CACHE_SIZE = 2000;
+  private askedOnce = new Set<string>();
   private lastChange = 0;
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
@@ -229,6 +231,13 @@ export class CatalogReadModel {
       return hit;
     }
     const result = this.compute(p);
+    // Only a search asked for a second time is kept: the long tail of one-off searches would push the
+    // popular ones out and give the garbage collector thousands of large objects to move and free.
+    if (!this.askedOnce.has(key)) {
+      if (this.askedOnce.size >= CatalogReadModel.CACHE_SIZE * 10) this.askedOnce.clear();
+      this.askedOnce.add(key);
+      return result;
+    }
     this.cache.set(key, result);
     if (this.cache.size > CatalogReadModel.CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
     return result;
@@ -263,7 +272,7 @@ export class CatalogReadModel {
       total: matched.length,
       page: p.page,
       pageSize: p.pageSize,
-      facets: countFacets(matched, { organization: (c) => this.orgs.get(c)?.name, topic: (c) => this.topics.get(c)?.name, lifeEvent: (c) => this.lifeEvents.get(c)?.name }),
+      facets: this.facets.count(matched),
     };
   }
 }

@@ -2,7 +2,7 @@ import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../platform/errors.js';
 import { CHANNEL_TYPES, type ChannelType } from './model.js';
-import type { CatalogReadModel } from './read-model.js';
+import type { CatalogReadModel, SearchResult } from './read-model.js';
 import { ORG_CODE, TERM_CODE, localized } from './schemas.js';
 
 /** The public, read-only catalogue API (`/api/v1`). Schemas here validate input and document the API. */
@@ -82,6 +82,9 @@ export async function catalogRoutes(app: FastifyInstance, opts: { read: CatalogR
   const { read } = opts;
   const errors = { 400: errorSchema, 404: errorSchema };
   const tags = ['catalogue'];
+  // A repeated search gets the read model's cached result object back; its JSON is kept beside it, so a
+  // popular query costs no serialisation either. An entry goes when the read model drops the result.
+  const serialized = new WeakMap<SearchResult, string>();
 
   app.get<{ Querystring: ServiceQuery }>(
     '/api/v1/services',
@@ -96,7 +99,15 @@ export async function catalogRoutes(app: FastifyInstance, opts: { read: CatalogR
         },
       },
     },
-    async (req) => read.search(req.query),
+    async (req, reply) => {
+      const result = read.search(req.query);
+      let body = serialized.get(result);
+      if (body === undefined) {
+        body = reply.serialize(result) as string;
+        serialized.set(result, body);
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
   );
 
   app.get<{ Params: { id: string } }>(

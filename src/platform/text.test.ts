@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { normalizeText, searchKey, searchTerms, toLatinDigits, toPersianDigits } from './text.js';
 
@@ -32,4 +33,18 @@ test('a ZWNJ compound yields the joined word and its parts; neighbours can be jo
   assert.deepEqual(searchTerms('گواهی نامه', true), ['گواهی', 'نامه', 'گواهینامه']);
   assert.deepEqual(searchTerms('<script>alert(1)</script>'), ['script', 'alert', '1', 'script']);
   assert.deepEqual(searchTerms('   '), []);
+});
+
+test('yeh with hamza folds to Persian yeh, as people type it (bug: it became Arabic yeh)', () => {
+  assert.equal(searchKey('مسئول'), searchKey('مسیول'));
+  assert.equal(searchKey('ۂ ۓ'), searchKey('ہ ے'));
+});
+
+test('the fast path for Persian and ASCII text folds exactly as full Unicode normalisation does', () => {
+  const dir = new URL('../../demo/catalog/services/', import.meta.url);
+  const demo = readdirSync(dir).map((f) => readFileSync(new URL(f, dir), 'utf8')).join('');
+  const texts = demo.match(/"(?:[^"\\]|\\.)*"/g)!.map((s) => JSON.parse(s) as string);
+  texts.push('شِناسنامهٔ', 'تأیید ؤ إ ٱ ة', 'ي ى ك ۰۱۲ ١٢٣', 'a\u202eb\u200dc\ufeff', 'گواهی\u200cنامه', 'ABC xyz');
+  // A character outside the fast path's range sends the whole string through NFKC/NFKD.
+  for (const t of texts) assert.equal(searchKey(`${t} é`), `${searchKey(t)} e`, t);
 });

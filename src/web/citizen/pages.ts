@@ -4,6 +4,9 @@ import { digits, fmtCost, fmtDate, fmtDays, fmtNumber, pick, prefix, t, type Lan
 import { breadcrumbs, page } from '../layout.js';
 import { facets, pagination, searchForm, serviceList } from './components.js';
 
+/** An address shown as text: always left-to-right, so its slashes and dots stay in place inside Persian text. */
+const externalUrl = (url: string): SafeHtml => html`<a href="${url}" rel="noopener external" dir="ltr">${url}</a>`;
+
 export function homePage(catalog: Catalog, lang: Lang): string {
   const s = t(lang);
   const r = catalog.read;
@@ -85,7 +88,7 @@ ${svc.evidence.length ? html`<h2>${s.evidence}</h2><ul>${svc.evidence.map((r) =>
 <h2>${s.howToGet}</h2>
 ${svc.channels.map((c) =>
   c.type === 'online'
-    ? html`<h3>${s.online}</h3><p><a href="${c.url}" rel="noopener external">${c.url}</a></p>`
+    ? html`<h3>${s.online}</h3><p>${externalUrl(c.url)}</p>`
     : c.type === 'in-person'
       ? html`<h3>${s.inPerson}</h3><p>${pick(c.instructions, lang)}</p>`
       : html`<h3>${s.phone}</h3><p><a href="tel:${c.number.replace(/[^0-9+]/g, '')}">${digits(c.number, lang)}</a>${c.instructions ? html` — ${pick(c.instructions, lang)}` : ''}</p>`,
@@ -147,7 +150,7 @@ export function organizationIntro(catalog: Catalog, lang: Lang, org: Organizatio
   const s = t(lang);
   const parent = org.parent ? catalog.read.organization(org.parent) : undefined;
   const children = catalog.read.allOrganizations().filter((o) => o.parent === org.code);
-  return html`${org.website ? html`<p>${s.website}: <a href="${org.website}" rel="noopener external">${org.website}</a></p>` : ''}
+  return html`${org.website ? html`<p>${s.website}: ${externalUrl(org.website)}</p>` : ''}
 ${parent ? html`<p>${s.parentOrg}: <a href="${prefix(lang)}/organizations/${parent.code}">${pick(parent.name, lang)}</a></p>` : ''}
 ${children.length ? html`<p>${s.subOrgs}: ${children.map((c, i) => html`${i ? '، ' : ''}<a href="${prefix(lang)}/organizations/${c.code}">${pick(c.name, lang)}</a>`)}</p>` : ''}`;
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Catalog, SearchResult } from '../../catalog/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { html } from '../html.js';
-import { pick, t, type Lang } from '../i18n.js';
+import { digits, pick, t, type Lang } from '../i18n.js';
 import { homePage, listingPage, organizationIntro, organizationsPage, resultsPage, servicePage, type ListQuery } from './pages.js';
 
 const PAGE_SIZE = 20;
@@ -101,5 +101,5 @@ export async function citizenRoutes(app: FastifyInstance, opts: { catalog: Catal
 /** Renders an error as a page in the language of the requested path. */
 export function errorPage(url: string, e: AppError): { lang: Lang; title: string; message: string } {
   const lang: Lang = url.startsWith('/en/') || url === '/en' ? 'en' : 'fa';
-  return { lang, title: `${t(lang).error} ${e.status}`, message: e.messages[lang] };
+  return { lang, title: `${t(lang).error} ${digits(String(e.status), lang)}`, message: e.messages[lang] };
 }

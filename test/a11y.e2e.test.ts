@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { demoCatalog } from '../src/app.js';
+import { testPlatform, type TestPlatform } from './harness.js';
+
+/**
+ * Accessibility and page quality of every kind of public page, in Persian and English, as Chromium
+ * sees the real server with the demo catalogue: axe-core with all its rules, the page weight, the
+ * language and direction, that the page shows without JavaScript, the local font and Persian digits.
+ */
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const MAX_HTML_BYTES = 100 * 1024;
+// A service with an online channel, so its page shows the "start now" button.
+const SERVICE = 'apply-for-a-passport';
+
+interface PageCase {
+  path: string;
+  lang: 'fa' | 'en';
+  status: number;
+}
+
+const paths = (lang: 'fa' | 'en', q: string): PageCase[] => {
+  const p = lang === 'fa' ? '' : '/en';
+  const q1 = encodeURIComponent(q);
+  return [
+    [`${p}/`, 200],
+    [`${p}/services?q=${q1}`, 200],
+    // A chosen facet renders differently (a "clear" link and the selected value).
+    [`${p}/services?q=${q1}&channel=online`, 200],
+    // No query: the whole catalogue, with paging.
+    [`${p}/services?page=2`, 200],
+    [`${p}/services/${SERVICE}`, 200],
+    [`${p}/organizations`, 200],
+    // Has a parent agency and a website address with digits in it.
+    [`${p}/organizations/RAHVAR`, 200],
+    [`${p}/topics/travel`, 200],
+    [`${p}/life-events/birth`, 200],
+    [`${p}/windows/universities`, 200],
+    [`${p}/windows/land`, 200],
+    [`${p}/no-such-page`, 404],
+    [`${p}/console/login`, 200],
+  ].map(([path, status]) => ({ path: path as string, lang, status: status as number }));
+};
+const PAGES = [...paths('fa', 'گذرنامه'), ...paths('en', 'passport')];
+
+let tp: TestPlatform;
+let browser: Browser;
+// Pages are loaded with JavaScript off, as the portal promises to work without it; axe itself is
+// JavaScript, so it runs in a second context on the same server-rendered address.
+let noJs: BrowserContext;
+let withJs: BrowserContext;
+
+before(async () => {
+  tp = await testPlatform({ listen: true });
+  await tp.catalog.import(demoCatalog(), { actor: 'demo' });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  noJs = await browser.newContext({ javaScriptEnabled: false });
+  withJs = await browser.newContext();
+});
+after(async () => {
+  await browser?.close();
+  await tp?.dispose();
+});
+
+interface AxeRule {
+  id: string;
+  impact: string | null;
+  help: string;
+  tags: string[];
+  nodes: Array<{ target: unknown[] }>;
+}
+type AxeViolation = Omit<AxeRule, 'tags'>;
+type AxeResults = Record<'violations' | 'passes' | 'incomplete' | 'inapplicable', AxeRule[]>;
+
+/** Runs axe-core with every rule it enables by default (no `runOnly`), on the page as loaded. */
+async function axeAudit(page: Page): Promise<{ violations: AxeViolation[]; tags: Set<string> }> {
+  await page.addScriptTag({ content: axeSource });
+  const r = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResults> } }).axe;
+    // Only violations carry every failing node; the other groups still name each rule that ran.
+    const res = await axe.run(document, { resultTypes: ['violations'] });
+    return {
+      violations: res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })),
+      tags: [res.violations, res.passes, res.incomplete, res.inapplicable].flat().flatMap((rule) => rule.tags),
+    };
+  });
+  return { violations: r.violations, tags: new Set(r.tags) };
+}
+
+const report = (vs: AxeViolation[]) =>
+  vs.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${JSON.stringify(n.target)}`).join('\n')}`).join('\n');
+
+/** Text on a Persian page that shows Latin digits, outside parts marked left-to-right or in another language (web addresses, the language switch). */
+function latinDigitsOutsideLtr(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = /[0-9]/.test(document.title) ? [document.title] : [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement!;
+      if (!/[0-9]/.test(n.textContent ?? '') || el.closest('[dir=ltr]') || el.closest('[lang]')?.getAttribute('lang') !== 'fa') continue;
+      if (getComputedStyle(el).display === 'none' || el.closest('.skip-link')) continue;
+      found.push(n.textContent!.trim());
+    }
+    return found;
+  });
+}
+
+// Pages are independent, so a few load at once: most of a page's time is spent waiting on Chromium.
+describe('every kind of page', { concurrency: 4 }, () => {
+  for (const c of PAGES) {
+    test(`${decodeURIComponent(c.path)} is accessible, light, ${c.lang === 'fa' ? 'RTL Persian' : 'LTR English'} and works without JavaScript`, async () => {
+      const url = `${tp.url}${c.path}`;
+
+      const res = await fetch(url, { headers: { accept: 'text/html' } });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.equal(res.status, c.status);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+      assert.ok(bytes.length < MAX_HTML_BYTES, `${bytes.length} bytes of HTML`);
+      const htmlTag = /<html\b[^>]*>/i.exec(bytes.toString('utf8'))?.[0] ?? '';
+      assert.match(htmlTag, c.lang === 'fa' ? /\blang="fa"/ : /\blang="en"/, htmlTag);
+      assert.match(htmlTag, c.lang === 'fa' ? /\bdir="rtl"/ : /\bdir="ltr"/, htmlTag);
+
+      const plain = await noJs.newPage();
+      try {
+        const r = await plain.goto(url);
+        assert.equal(r?.status(), c.status);
+        const h1 = plain.locator('h1');
+        assert.equal(await h1.count(), 1, 'one <h1>');
+        assert.ok(await h1.isVisible(), 'the <h1> shows without JavaScript');
+        assert.ok((await h1.innerText()).trim().length > 0, 'the <h1> has text');
+        if (c.lang === 'fa') assert.deepEqual(await latinDigitsOutsideLtr(plain), [], 'Latin digits on a Persian page');
+      } finally {
+        await plain.close();
+      }
+
+      const audited = await withJs.newPage();
+      try {
+        await audited.goto(url);
+        const { violations, tags } = await axeAudit(audited);
+        for (const tag of ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']) assert.ok(tags.has(tag), `axe ran no ${tag} rule`);
+        assert.equal(violations.length, 0, `axe-core found violations on ${decodeURIComponent(c.path)}:\n${report(violations)}`);
+      } finally {
+        await audited.close();
+      }
+    });
+  }
+});
+
+test('Persian pages show numbers in Persian digits', async () => {
+  const home = await (await fetch(`${tp.url}/`)).text();
+  const stats = /<p class="secondary">([^<]*)<\/p>/.exec(home)?.[1] ?? '';
+  assert.match(stats, /^[۰-۹٬]+ خدمت از [۰-۹٬]+ دستگاه$/, stats);
+  const results = await (await fetch(`${tp.url}/services?q=${encodeURIComponent('گذرنامه')}`)).text();
+  assert.match(results, /<strong>[۰-۹٬]+ خدمت<\/strong>/);
+  assert.match(await (await fetch(`${tp.url}/services/${SERVICE}`)).text(), /PASSPORT-۰۰۰۱/);
+});
+
+test('the Vazirmatn font is served by this server, and Chromium uses it', async () => {
+  const css = await (await fetch(`${tp.url}/assets/style.css`)).text();
+  const fontUrls = [...css.matchAll(/url\(['"]?([^'")]+)['"]?\)/g)].map((m) => m[1]!);
+  assert.ok(fontUrls.length > 0, 'the stylesheet names a font file');
+  for (const u of fontUrls) {
+    assert.match(u, /^\/fonts\/Vazirmatn/, `${u} is served locally`);
+    const res = await fetch(`${tp.url}${u}`);
+    assert.equal(res.status, 200, u);
+    assert.match(res.headers.get('content-type') ?? '', /^font\/woff2/, u);
+    await res.arrayBuffer();
+  }
+  const page = await withJs.newPage();
+  try {
+    await page.goto(`${tp.url}/`);
+    const loaded = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'Vazirmatn').map((f) => f.status);
+    });
+    assert.deepEqual(loaded, ['loaded']);
+  } finally {
+    await page.close();
+  }
+});
