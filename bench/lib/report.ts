@@ -33,6 +33,8 @@ BENCH_SECONDS=30 npm run bench            # longer load runs (default 10 s per t
 - **Search index against a reference.** Our index (\`src/catalog/search-index.ts\`) and MiniSearch configured
   as the catalogue used it before (\`bench/lib/minisearch-reference.ts\`: same fields, boosts, normalisation,
   prefix and typo tolerance) are built from the same services and asked the same queries, in the same run.
+  MiniSearch combines the words of a query with OR, as the catalogue did; ours returns the services with
+  every word when there are any, so it also ranks fewer services (the last row of its table).
 - **Full re-index.** \`catalog.read.rebuild()\` as a node runs it at start: read every live service and the
   reference data from the database, build the index and the title orders.
 - **HTTP.** The real server (\`buildServer\`, request logging off) on 127.0.0.1, following the change feed

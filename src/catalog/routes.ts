@@ -94,7 +94,7 @@ export async function catalogRoutes(app: FastifyInstance, opts: { read: CatalogR
         summary: 'Search and list the published services',
         querystring: serviceQuerySchema,
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: summary }, total: { type: 'integer' }, page: { type: 'integer' }, pageSize: { type: 'integer' }, facets: { type: 'object', additionalProperties: facet } } },
+          200: { type: 'object', properties: { items: { type: 'array', items: summary }, total: { type: 'integer' }, page: { type: 'integer' }, pageSize: { type: 'integer' }, facets: { type: 'object', properties: { organization: facet, topic: facet, lifeEvent: facet, channel: facet, smart: facet } } } },
           ...errors,
         },
       },

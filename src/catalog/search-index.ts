@@ -1,6 +1,7 @@
-import { queryWords, searchTerms } from '../platform/text.js';
+import { queryWords } from '../platform/text.js';
 import type { Organization, ServiceData } from './model.js';
-import { Vocabulary } from './vocabulary.js';
+import { averageLengths, weighTerms, type Lang } from './search-fields.js';
+import { lowerBound, Vocabulary } from './vocabulary.js';
 
 /**
  * Full-text index over the live services, in each node's memory: an inverted index ranked with BM25+,
@@ -14,38 +15,6 @@ import { Vocabulary } from './vocabulary.js';
  * summing into one reusable score array.
  */
 
-type Lang = 'fa' | 'en';
-
-interface Field {
-  lang: Lang;
-  boost: number;
-  /**
-   * Titles and keyword phrases also index each pair of neighbouring words joined, so «گواهی نامه»
-   * written apart is found by «گواهینامه».
-   */
-  joinNeighbours: boolean;
-  /** The field's text, as phrases (neighbours are joined within a phrase only). */
-  text(s: ServiceData, org: Organization | undefined): string[];
-}
-
-const FIELDS: Field[] = [
-  { lang: 'fa', boost: 3, joinNeighbours: true, text: (s) => [s.title.fa] },
-  { lang: 'en', boost: 3, joinNeighbours: true, text: (s) => [s.title.en] },
-  { lang: 'fa', boost: 2, joinNeighbours: true, text: (s) => s.keywords.fa },
-  { lang: 'en', boost: 2, joinNeighbours: true, text: (s) => s.keywords.en },
-  { lang: 'fa', boost: 1.5, joinNeighbours: false, text: (_s, org) => [org?.name.fa ?? ''] },
-  { lang: 'en', boost: 1.5, joinNeighbours: false, text: (_s, org) => [org?.name.en ?? ''] },
-  { lang: 'fa', boost: 1, joinNeighbours: false, text: (s) => [s.summary.fa] },
-  { lang: 'en', boost: 1, joinNeighbours: false, text: (s) => [s.summary.en] },
-];
-
-/** A field's length for BM25, in characters: known without tokenising, so a rebuild tokenises once. */
-const lengthOf = (phrases: string[]) => phrases.reduce((n, p) => n + p.length, 0);
-
-// BM25+ with the usual parameters.
-const K1 = 1.2;
-const B = 0.7;
-const DELTA = 0.5;
 /** How much a completed or corrected word counts next to the word as typed. */
 const PREFIX_WEIGHT = 0.5;
 const FUZZY_WEIGHT = 0.4;
@@ -73,7 +42,7 @@ export class SearchIndex {
   private postings = new Map<string, Postings>();
   private vocabulary = new Vocabulary();
   /** Average length of each field over the services at the last rebuild (BM25's length normalisation). */
-  private avgLength = FIELDS.map(() => 0);
+  private avgLength: number[] = [];
   private dead = 0;
   // Scratch space reused by every search (searches are synchronous, so never shared between two).
   private score = new Float64Array(0);
@@ -89,7 +58,7 @@ export class SearchIndex {
     this.postings = new Map();
     this.vocabulary = new Vocabulary();
     this.dead = 0;
-    this.avgLength = FIELDS.map((f) => services.reduce((sum, s) => sum + lengthOf(f.text(s, orgs.get(s.organization))), 0) / Math.max(1, services.length));
+    this.avgLength = averageLengths(services, orgs);
     for (const s of services) this.add(s, orgs.get(s.organization));
   }
 
@@ -107,27 +76,16 @@ export class SearchIndex {
     if (++this.dead > 256 && this.dead * 4 > this.codes.length) this.compact();
   }
 
-  // Per-service scratch maps, reused: a rebuild adds 10,000 services and should not make 10,000 × 8 maps.
-  private readonly tf = new Map<string, number>();
+  /** Reused for every service added (see weighTerms). */
   private readonly weight = { fa: new Map<string, number>(), en: new Map<string, number>() };
 
   private add(s: ServiceData, org: Organization | undefined): void {
     const slot = this.codes.length;
     this.codes.push(s.code);
     this.slotOf.set(s.code, slot);
-    const { tf, weight } = this;
-    for (let i = 0; i < FIELDS.length; i++) {
-      const field = FIELDS[i]!;
-      const phrases = field.text(s, org);
-      tf.clear();
-      for (const phrase of phrases) for (const t of searchTerms(phrase, field.joinNeighbours)) tf.set(t, (tf.get(t) ?? 0) + 1);
-      if (tf.size === 0) continue;
-      // Between rebuilds the averages stay as they were; an empty index takes this service's lengths.
-      const length = lengthOf(phrases);
-      const norm = K1 * (1 - B + (B * length) / (this.avgLength[i] || length));
-      const w = weight[field.lang];
-      for (const [term, n] of tf) w.set(term, (w.get(term) ?? 0) + field.boost * ((n * (K1 + 1)) / (n + norm) + DELTA));
-    }
+    const { weight } = this;
+    // Between rebuilds the averages stay as they were at the last one.
+    weighTerms(s, org, this.avgLength, weight);
     for (const [term, fa] of weight.fa) this.post(term, slot, fa, weight.en.get(term) ?? 0);
     for (const [term, en] of weight.en) if (!weight.fa.has(term)) this.post(term, slot, 0, en);
     weight.fa.clear();
@@ -307,17 +265,6 @@ interface Group {
   bit: number;
   terms: GroupTerm[];
   size: number;
-}
-
-function lowerBound(sorted: number[], key: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function bitCount(n: number): number {

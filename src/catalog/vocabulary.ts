@@ -81,7 +81,8 @@ function deletionsOf(word: string): Set<string> {
   return out;
 }
 
-function lowerBound(sorted: string[], key: string): number {
+/** The first index in `sorted` whose element is not below `key` (binary search). */
+export function lowerBound<T extends string | number>(sorted: T[], key: T): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
