@@ -18,7 +18,8 @@ import { SearchIndex } from '../src/catalog/search-index.js';
 import { completeService } from '../src/catalog/validate.js';
 import { loadConfig } from '../src/platform/config.js';
 import { generateCatalog, PROVINCES, QUERIES_EN, QUERIES_FA, shuffled } from './lib/generated-catalog.js';
-import { LoadGenerator, type LoadResult } from './lib/load.js';
+import { httpTable, measure, startCluster, type Target } from './lib/http-run.js';
+import { LoadGenerator } from './lib/load.js';
 import { MiniSearchReference } from './lib/minisearch-reference.js';
 import { fmt, median, percentileOf, table, writeResults } from './lib/report.js';
 
@@ -76,13 +77,6 @@ function compareIndexes(services: ServiceData[], orgs: Map<string, Organization>
   );
 }
 
-interface Target {
-  name: string;
-  paths: string[];
-  headers?: Record<string, string>;
-  goalP95Ms?: number;
-}
-
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'panjareh-bench-'));
   const pgSchema = databaseUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined;
@@ -137,33 +131,24 @@ async function main(): Promise<void> {
       { name: `\`GET /api/v1/services?q=…\`, ${queries.length * 2} distinct searches (none cached)`, paths: shuffled([...queries.map((q) => api(q)), ...queries.map((q) => api(q, 2))]), goalP95Ms: 10 },
       { name: `\`GET /services/{slug}\` (HTML), ${services.length} services`, paths: shuffled(services.map((s) => `/services/${s.slug}`)), headers: { accept: 'text/html' }, goalP95Ms: 20 },
     ];
-    for (const t of targets) {
-      for (const p of t.paths.slice(0, 20)) {
-        const res = await fetch(url + p, { headers: t.headers });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`${p} answered ${res.status}`);
-      }
-    }
-    const measured: Array<{ t: Target; r: LoadResult; serverCpu: number }> = [];
-    for (const t of targets) {
-      if (warmup > 0) await load.run({ url, paths: t.paths, connections, seconds: warmup, headers: t.headers });
-      const c = process.cpuUsage();
-      const w = performance.now();
-      const r = await load.run({ url, paths: t.paths, connections, seconds, headers: t.headers });
-      const u = process.cpuUsage(c);
-      measured.push({ t, r, serverCpu: ((u.user + u.system) / 1000 / (performance.now() - w)) * 100 });
-      console.log(`bench: ${t.name}: ${fmt.int(r.requestsPerSecond)} req/s, p95 ${fmt.ms(r.p95)} ms`);
+    const ownCpuMs = () => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const options = { connections, seconds, warmup, serverCpuMs: ownCpuMs };
+    const single = httpTable(await measure(load, url, targets, options));
+    await app.close();
+    app = undefined;
+    platform.catalog.read.stopFollowing();
+    // The same targets against `panjareh start --workers 2`: one worker process per core.
+    const cluster = await startCluster(ROOT, { ...process.env, PANJAREH_DATA_DIR: dataDir, ...(pgSchema ? { PGOPTIONS: `-c search_path=${pgSchema}` } : {}) }, 2);
+    let twoWorkers: string;
+    try {
+      twoWorkers = httpTable(await measure(load, cluster.url, targets, { ...options, serverCpuMs: cluster.cpuMs }));
+    } finally {
+      await cluster.stop();
     }
 
-    const ref = measured[0]!.r;
-    const met = (goal: number | undefined, p95: number, clean: boolean) => (goal === undefined ? '—' : !clean ? '**no** (failed requests)' : p95 < goal ? `**yes** (< ${goal} ms)` : `**no** (goal < ${goal} ms)`);
-    const httpTable = table(
-      ['target', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'p95 ÷ /healthz', 'req/s ÷ /healthz', 'non-2xx', 'errors', 'server CPU', 'client CPU', 'p95 goal met?'],
-      measured.map(({ t, r, serverCpu }) => [
-        t.name, fmt.int(r.requestsPerSecond), fmt.ms(r.p50), fmt.ms(r.p95), fmt.ms(r.p99), fmt.ratio(r.p95 / ref.p95), fmt.ratio(r.requestsPerSecond / ref.requestsPerSecond),
-        r.non2xx, r.errors, `${serverCpu.toFixed(0)} %`, `${r.cpuPercent.toFixed(0)} %`, met(t.goalP95Ms, r.p95, r.non2xx === 0 && r.errors === 0),
-      ]),
-    );
     const reindexTable = table(
       ['step', 'runs', 'median ms', 'max ms', 'goal met?'],
       [
@@ -182,7 +167,13 @@ ${indexTable}
 
 ${reindexTable}
 
-${httpTable}
+One process (\`panjareh start\`, the default):
+
+${single}
+
+Two worker processes (\`panjareh start --workers 2\`):
+
+${twoWorkers}
 `;
     console.log(`\n${section}`);
     if (out !== '-') writeResults(out, section);

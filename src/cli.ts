@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { buildServer, demoCatalog, openPlatform, type Platform } from './app.js';
+import { demoCatalog, openPlatform, type Platform } from './app.js';
 import { ImportRejected, formatImportErrors, readCatalogFile } from './catalog/index.js';
 import { STAFF_ROLES } from './identity/index.js';
 import { ConfigError, loadConfig, type ConfigFlags } from './platform/config.js';
 import { AppError } from './platform/errors.js';
+import { start } from './server.js';
 
 /** `panjareh <command>`: the one entry point of the platform (also `npm run panjareh -- <command>`). */
 
@@ -64,25 +65,12 @@ export function program(): Command {
     .option('--port <n>', 'port to listen on (env PORT, default 3000)')
     .option('--host <address>', 'address to listen on (env HOST, default 0.0.0.0)')
     .option('--roles <list>', 'comma-separated roles this node plays: portal,idp,gateway,worker (default: all)')
-    .action(async (o: ConfigFlags) => {
+    .option('--workers <n>', 'HTTP worker processes, or "auto" for one per core (env PANJAREH_WORKERS, default 1)')
+    .action((o: ConfigFlags) => {
       const config = loadConfig(process.env, o);
-      const platform = await openPlatform(config);
-      if (config.demo) await seedDemo(platform);
-      await platform.catalog.read.rebuild();
-      const app = await buildServer(platform);
-      platform.catalog.read.startFollowing(config.indexSyncMs, (e) => app.log.error({ err: e }, 'catalogue index sync failed'));
-      const shutdown = async () => {
-        await app.close();
-        await platform.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-      await app.listen({ port: config.port, host: config.host });
-      const addr = app.server.address();
-      const port = typeof addr === 'object' && addr ? addr.port : config.port;
-      console.log(`Panjareh is running on ${platform.database.where}, ${platform.catalog.read.size} services indexed in ${Math.round(platform.catalog.read.lastRebuildMs)} ms.`);
-      console.log(`Open http://localhost:${port}/  (English: http://localhost:${port}/en/, API: http://localhost:${port}/api/docs)`);
+      return start(config, async (p) => {
+        if (config.demo) await seedDemo(p);
+      });
     });
 
   cmd
@@ -159,6 +147,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv.slice(2));
-// `start` keeps the process alive with its server; every other command ends here.
-if (code !== 0 || process.argv[2] !== 'start') process.exitCode = code;
-if (process.argv[2] !== 'start') process.exit(code);
+// `start` keeps the process alive with its server; every other command, and a failed start, ends here.
+if (code !== 0 || process.argv[2] !== 'start') process.exit(code);

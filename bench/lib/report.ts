@@ -44,6 +44,9 @@ BENCH_SECONDS=30 npm run bench            # longer load runs (default 10 s per t
   with the popular queries (the read model keeps the last 2,000 distinct results and their JSON, as a
   portal whose citizens search for the same few hundred things would see), and with a cycle of more
   distinct searches than that cache holds, so that every request runs the full search.
+- **One process and two.** The targets are measured first against the server in the benchmark's own
+  process (as \`panjareh start\` runs by default), then against \`panjareh start --workers 2\` on the same
+  database: a primary and one worker process per core, each a node with its own read model.
 - **Load generator in its own process** (autocannon, \`bench/lib/load-generator.ts\`). Client and server
   still share the two cores; the CPU columns show how much each took.
 - Latencies are computed from every 2xx response time; non-2xx answers and socket errors are counted apart

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -31,4 +32,13 @@ test('bad values are refused with a message naming the setting', () => {
 
 test('PANJAREH_DEMO=false starts empty', () => {
   assert.equal(loadConfig({ PANJAREH_DEMO: 'false' }).demo, false);
+});
+
+test('workers: 1 by default, a number from 1 to 64, or "auto" for one per core', () => {
+  assert.equal(loadConfig({}).workers, 1);
+  assert.equal(loadConfig({ PANJAREH_WORKERS: '3' }).workers, 3);
+  assert.equal(loadConfig({ PANJAREH_WORKERS: '3' }, { workers: '2' }).workers, 2);
+  assert.equal(loadConfig({ PANJAREH_WORKERS: 'auto' }).workers, os.availableParallelism());
+  assert.throws(() => loadConfig({ PANJAREH_WORKERS: '0' }), /PANJAREH_WORKERS/);
+  assert.throws(() => loadConfig({}, { workers: 'many' }), /--workers/);
 });

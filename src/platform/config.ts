@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 
 /** The roles one process can play; `start --roles` picks a subset (ARCHITECTURE.md). */
@@ -20,6 +21,8 @@ export interface Config {
   loginRatePerMinute: number;
   /** redis://… shares state between nodes (rate limits); unset on a single node. */
   redisUrl: string | undefined;
+  /** HTTP worker processes of this node (node:cluster); 1 serves from the starting process itself. */
+  workers: number;
 }
 
 export class ConfigError extends Error {
@@ -31,6 +34,7 @@ export interface ConfigFlags {
   host?: string;
   roles?: string;
   dataDir?: string;
+  workers?: string | number;
 }
 
 function parsePort(raw: string | number, source: string): number {
@@ -59,6 +63,15 @@ export function parseRoles(raw: string): Role[] {
     }
   }
   return [...new Set(roles)] as Role[];
+}
+
+/** A number of worker processes, or "auto" for one per core. */
+function parseWorkers(raw: string | number, source: string): number {
+  const s = String(raw).trim();
+  if (s === 'auto') return os.availableParallelism();
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n < 1 || n > 64) throw new ConfigError(`${source} must be a whole number from 1 to 64 or "auto", got "${raw}"`);
+  return n;
 }
 
 /** Reads configuration from the environment, with command-line flags taking precedence. */
@@ -104,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     indexSyncMs,
     loginRatePerMinute,
     redisUrl,
+    workers: flags.workers !== undefined ? parseWorkers(flags.workers, '--workers') : env.PANJAREH_WORKERS ? parseWorkers(env.PANJAREH_WORKERS, 'PANJAREH_WORKERS') : 1,
   };
 }

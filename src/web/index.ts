@@ -28,7 +28,7 @@ export interface WebDeps {
   catalog: Catalog;
   staff: StaffDirectory;
   database: DatabaseHandle;
-  config: { publicUrl: string; loginRatePerMinute: number; redisUrl: string | undefined };
+  config: { publicUrl: string; loginRatePerMinute: number; redisUrl: string | undefined; workers: number };
 }
 
 /** Error pages for browsers, in the language of the requested address. */
@@ -60,5 +60,8 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps, registerA
   await app.register(fastifyStatic, { root: fontsDir, prefix: '/fonts/', decorateReply: false, maxAge: '30d', immutable: true });
   await registerApi(app);
   await app.register(citizenRoutes, { catalog: deps.catalog });
-  await app.register(consoleRoutes, { catalog: deps.catalog, staff: deps.staff, secureCookies: secure, loginRatePerMinute: deps.config.loginRatePerMinute });
+  // Without Redis, each worker process counts alone; the primary deals connections out in turn, so a
+  // share of the limit each keeps one address near the limit in all.
+  const loginRatePerMinute = redis ? deps.config.loginRatePerMinute : Math.ceil(deps.config.loginRatePerMinute / deps.config.workers);
+  await app.register(consoleRoutes, { catalog: deps.catalog, staff: deps.staff, secureCookies: secure, loginRatePerMinute });
 }
