@@ -41,9 +41,9 @@ BENCH_SECONDS=30 npm run bench            # longer load runs (default 10 s per t
   as \`panjareh start\` does. Each target gets a discarded warm-up, then a fixed run at 50 keep-alive
   connections, one target after another in one run; \`GET /healthz\` is the reference that shows what the
   framework, the sockets and the load generator cost on their own. The search API is measured twice:
-  with the popular queries (the read model keeps the last 2,000 distinct results and their JSON, as a
-  portal whose citizens search for the same few hundred things would see), and with a cycle of more
-  distinct searches than that cache holds, so that every request runs the full search.
+  with the popular queries (the read model keeps up to 2,000 recent results and their JSON, each once it
+  has been asked twice, as a portal whose citizens search for the same few hundred things would see), and
+  with a cycle of more distinct searches than that cache holds, so that every request runs the full search.
 - **One process and two.** The targets are measured first against the server in the benchmark's own
   process (as \`panjareh start\` runs by default), then against \`panjareh start --workers 2\` on the same
   database: a primary and one worker process per core, each a node with its own read model.
