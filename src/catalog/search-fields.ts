@@ -16,6 +16,8 @@ interface Field {
    * written apart is found by «گواهینامه».
    */
   joinNeighbours: boolean;
+  /** Keywords are a set of phrases: a word in several of them says no more than a word in one. */
+  countOnce?: boolean;
   /** The field's text, as phrases (neighbours are joined within a phrase only). */
   text(s: ServiceData, org: Organization | undefined): string[];
 }
@@ -23,8 +25,8 @@ interface Field {
 const FIELDS: Field[] = [
   { lang: 'fa', boost: 3, joinNeighbours: true, text: (s) => [s.title.fa] },
   { lang: 'en', boost: 3, joinNeighbours: true, text: (s) => [s.title.en] },
-  { lang: 'fa', boost: 2, joinNeighbours: true, text: (s) => s.keywords.fa },
-  { lang: 'en', boost: 2, joinNeighbours: true, text: (s) => s.keywords.en },
+  { lang: 'fa', boost: 2, joinNeighbours: true, countOnce: true, text: (s) => s.keywords.fa },
+  { lang: 'en', boost: 2, joinNeighbours: true, countOnce: true, text: (s) => s.keywords.en },
   { lang: 'fa', boost: 1.5, joinNeighbours: false, text: (_s, org) => [org?.name.fa ?? ''] },
   { lang: 'en', boost: 1.5, joinNeighbours: false, text: (_s, org) => [org?.name.en ?? ''] },
   { lang: 'fa', boost: 1, joinNeighbours: false, text: (s) => [s.summary.fa] },
@@ -52,7 +54,7 @@ export function weighTerms(s: ServiceData, org: Organization | undefined, avgLen
   const tf = new Map<string, number>();
   FIELDS.forEach((field, i) => {
     const phrases = field.text(s, org);
-    for (const phrase of phrases) for (const t of searchTerms(phrase, field.joinNeighbours)) tf.set(t, (tf.get(t) ?? 0) + 1);
+    for (const phrase of phrases) for (const t of searchTerms(phrase, field.joinNeighbours)) tf.set(t, field.countOnce ? 1 : (tf.get(t) ?? 0) + 1);
     if (tf.size === 0) return;
     // An index that has never been rebuilt has no averages yet: this service's own lengths stand in.
     const length = lengthOf(phrases);

@@ -102,3 +102,11 @@ test('a replaced service is found by its new words only; a removed one not at al
   assert.deepEqual(codes(i.search('599')), ['T-49']);
   assert.deepEqual(codes(i.search('passport isfahan')), ['P-ISF']);
 });
+
+test('a word repeated across keyword phrases counts once: keywords are a set, not a text', () => {
+  const i = index([
+    svc('A', 'دفتر گذرنامه', 'passport office'),
+    svc('B', 'روادید', 'visa', { keywords: { fa: [], en: ['passport lost', 'passport stolen', 'passport broken', 'passport photo', 'passport form'] } }),
+  ]);
+  assert.deepEqual(codes(i.search('passport')), ['A', 'B']);
+});

@@ -47,6 +47,8 @@ export class SearchIndex {
   // Scratch space reused by every search (searches are synchronous, so never shared between two).
   private score = new Float64Array(0);
   private mask = new Uint32Array(0);
+  /** The best weight each service has so far for the query word being matched (see apply). */
+  private best = new Float64Array(0);
 
   get size(): number {
     return this.slotOf.size;
@@ -139,6 +141,7 @@ export class SearchIndex {
     if (ws.length === 0 || this.slotOf.size === 0) return [];
     if (this.score.length < this.codes.length) {
       this.score = new Float64Array(this.codes.length * 2);
+      this.best = new Float64Array(this.codes.length * 2);
       this.mask = new Uint32Array(this.codes.length * 2);
     }
     const groups = ws.map((_w, g) => this.group(ws, g)).sort((a, b) => a.size - b.size);
@@ -190,15 +193,12 @@ export class SearchIndex {
    */
   private allOf(required: Group[], optional: Group[], lang: Lang | undefined, touched: number[]): number[] {
     const [first, ...rest] = required;
-    for (const t of first!.terms) this.walk(t, first!.bit, 0, lang, touched);
+    this.apply(first!, 0, lang, touched);
     let candidates = touched.slice();
     let need = first!.bit;
     for (const g of [...rest, ...optional]) {
       if (candidates.length === 0) break;
-      for (const t of g.terms) {
-        if (candidates.length * 16 < t.postings.slots.length) this.probe(t, g.bit, candidates, lang);
-        else this.walk(t, g.bit, need, lang, undefined);
-      }
+      this.apply(g, need, lang, undefined, candidates);
       if (required.includes(g)) {
         need |= g.bit;
         candidates = candidates.filter((s) => this.mask[s]! & g.bit);
@@ -209,14 +209,9 @@ export class SearchIndex {
 
   /** The services having any required group; optional groups add to their scores, or stand in when they found none. */
   private anyOf(required: Group[], optional: Group[], lang: Lang | undefined, touched: number[]): number[] {
-    for (const g of required) for (const t of g.terms) this.walk(t, g.bit, 0, lang, touched);
+    for (const g of required) this.apply(g, 0, lang, touched);
     const found = touched.length > 0;
-    for (const g of optional) {
-      for (const t of g.terms) {
-        if (found) this.probe(t, g.bit, touched, lang);
-        else this.walk(t, g.bit, 0, lang, touched);
-      }
-    }
+    for (const g of optional) this.apply(g, 0, lang, touched, found ? touched : undefined);
     return touched;
   }
 
@@ -226,31 +221,49 @@ export class SearchIndex {
       .sort((a, b) => b.score - a.score);
   }
 
-  /** Adds a term's weight to every service it occurs in that already has the `need` bits (0: any service). */
-  private walk(t: GroupTerm, bit: number, need: number, lang: Lang | undefined, touched: number[] | undefined): void {
-    const { slots, fa, en } = t.postings;
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      if ((this.mask[s]! & need) !== need || this.codes[s] === null) continue;
-      const w = lang === 'fa' ? fa[i]! : lang === 'en' ? en[i]! : fa[i]! + en[i]!;
-      if (w === 0) continue;
+  /**
+   * Matches query word `g` against the services that have the `need` bits (or, given `only`, against
+   * those services alone): each gets the weight of the best of the word's terms it has — a service
+   * holding «passport» and five words beginning with it matches the word once, not six times.
+   */
+  private apply(g: Group, need: number, lang: Lang | undefined, touched: number[] | undefined, only?: number[]): void {
+    const hit: number[] = [];
+    for (const t of g.terms) {
+      // A long postings list is cheaper to search for a few services than to walk.
+      if (only && only.length * 16 < t.postings.slots.length) this.probe(t, only, lang, hit);
+      else this.walk(t, need, lang, hit, only !== undefined);
+    }
+    for (const s of hit) {
       if (this.mask[s] === 0) touched?.push(s);
-      this.mask[s] |= bit;
-      this.score[s] += t.factor * w;
+      this.mask[s] |= g.bit;
+      this.score[s] += this.best[s]!;
+      this.best[s] = 0;
     }
   }
 
-  /** Adds a term's weight to those of `slots` it occurs in, found by binary search. */
-  private probe(t: GroupTerm, bit: number, slots: number[], lang: Lang | undefined): void {
-    const p = t.postings;
-    for (const s of slots) {
-      const i = lowerBound(p.slots, s);
-      if (p.slots[i] !== s) continue;
-      const w = lang === 'fa' ? p.fa[i]! : lang === 'en' ? p.en[i]! : p.fa[i]! + p.en[i]!;
-      if (w === 0) continue;
-      this.mask[s] |= bit;
-      this.score[s] += t.factor * w;
+  private walk(t: GroupTerm, need: number, lang: Lang | undefined, hit: number[], touchedOnly: boolean): void {
+    const { slots, fa, en } = t.postings;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      const mask = this.mask[s]!;
+      if ((mask & need) !== need || (touchedOnly && mask === 0) || this.codes[s] === null) continue;
+      this.offer(s, t.factor * (lang === 'fa' ? fa[i]! : lang === 'en' ? en[i]! : fa[i]! + en[i]!), hit);
     }
+  }
+
+  private probe(t: GroupTerm, only: number[], lang: Lang | undefined, hit: number[]): void {
+    const p = t.postings;
+    for (const s of only) {
+      const i = lowerBound(p.slots, s);
+      if (p.slots[i] === s) this.offer(s, t.factor * (lang === 'fa' ? p.fa[i]! : lang === 'en' ? p.en[i]! : p.fa[i]! + p.en[i]!), hit);
+    }
+  }
+
+  /** Keeps the best weight a service has for the word being matched. */
+  private offer(s: number, weight: number, hit: number[]): void {
+    if (weight <= 0) return;
+    if (this.best[s] === 0) hit.push(s);
+    if (weight > this.best[s]!) this.best[s] = weight;
   }
 }
 
