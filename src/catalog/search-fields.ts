@@ -47,8 +47,8 @@ export function averageLengths(services: ServiceData[], orgs: Map<string, Organi
 }
 
 /**
- * Weighs every term of a service, per language, into `into` (cleared by the caller). The maps are the
- * caller's so that a rebuild of 10,000 services reuses two maps rather than making 80,000.
+ * Weighs every term of a service, per language, into `into` (cleared by the caller, which reuses the
+ * same two maps for every service of a rebuild).
  */
 export function weighTerms(s: ServiceData, org: Organization | undefined, avgLength: number[], into: Record<Lang, Map<string, number>>): void {
   const tf = new Map<string, number>();

@@ -19,19 +19,11 @@ export class Vocabulary {
   /** Deletion variant → the terms it comes from; built lazily on the first fuzzy lookup. */
   private deletions: Map<string, string[]> | undefined;
 
-  get size(): number {
-    return this.terms.size;
-  }
-
   add(term: string): void {
     if (this.terms.has(term)) return;
     this.terms.add(term);
     this.sortedIsStale = true;
     if (this.deletions) this.indexDeletions(term);
-  }
-
-  has(term: string): boolean {
-    return this.terms.has(term);
   }
 
   /** Up to `limit` longer terms that begin with `prefix`, in code-unit order. */
