@@ -3,15 +3,21 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Catalog, catalogMigrations, catalogRoutes } from './catalog/index.js';
-import { StaffDirectory, identityMigrations } from './identity/index.js';
+import { DEMO_AGENCIES_PREFIX, DemoAgencies, agencyBackends, agencyMigrations } from './agencies/index.js';
+import { NationalIdentity, StaffDirectory, identityMigrations } from './identity/index.js';
 import type { Config } from './platform/config.js';
 import { openDatabase, isReachable, type DatabaseHandle, type OpenOptions } from './platform/db.js';
 import { createHttpServer } from './platform/http.js';
+import { createOutboundMessages, DevOutbox, devOutboxRoutes, messagingWarning, outboxMigration, type OutboundMessages } from './platform/messaging/index.js';
+import { sharedSecret } from './platform/secrets.js';
+import { keyMigrations, KeyStore } from './platform/keys.js';
+import { Exchange, exchangeMigrations } from './exchange/index.js';
+import { exchangeAuditMigrations } from './exchange/audit/index.js';
 import { migrate, platformMigrations, type PortableMigration } from './platform/migrations.js';
-import { registerWeb, renderErrorPage } from './web/index.js';
+import { registerIdentityProvider, registerWeb, registerWebBase, renderErrorPage } from './web/index.js';
 
 /** Every migration of every capability, in one order. */
-export const allMigrations: PortableMigration[] = [...platformMigrations, ...catalogMigrations, ...identityMigrations].sort((a, b) => a.name.localeCompare(b.name));
+export const allMigrations: PortableMigration[] = [...platformMigrations, ...keyMigrations, outboxMigration, ...catalogMigrations, ...identityMigrations, ...agencyMigrations, ...exchangeMigrations, ...exchangeAuditMigrations].sort((a, b) => a.name.localeCompare(b.name));
 
 export const DEMO_CATALOG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../demo/catalog');
 
@@ -21,6 +27,15 @@ export interface Platform {
   database: DatabaseHandle;
   catalog: Catalog;
   staff: StaffDirectory;
+  /** The platform's signing keys (OpenID tokens, consent tokens, audit seals), shared by every node. */
+  keys: KeyStore;
+  /** The national digital identity: people, sign-in, relying parties, the OpenID provider. */
+  identity: NationalIdentity;
+  /** The demo country's agencies (civil registry, operators' register, …): the registries identity reads. */
+  agencies: DemoAgencies;
+  messages: OutboundMessages;
+  /** The national data exchange: registry, contracts, credentials, consent, the gateway. */
+  exchange: Exchange;
   close(): Promise<void>;
 }
 
@@ -33,14 +48,32 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     throw e;
   }
   const catalog = new Catalog(database.db);
-  const staff = new StaffDirectory(database.db, async (code) => !!catalog.read.organization(code) || (await catalog.db.selectFrom('organizations').select('code').where('code', '=', code).executeTakeFirst()) !== undefined);
+  const organizationExists = async (code: string) => !!catalog.read.organization(code) || (await catalog.db.selectFrom('organizations').select('code').where('code', '=', code).executeTakeFirst()) !== undefined;
+  const staff = new StaffDirectory(database.db, organizationExists);
+  const agencies = new DemoAgencies(database.db);
+  const messages = createOutboundMessages(config, database.db);
+  const identity = new NationalIdentity(database.db, {
+    registry: agencies.civilRegistry,
+    mobiles: agencies.mobileRegister,
+    messages,
+    pepper: () => sharedSecret(database.db, 'otp-pepper'),
+    organizationExists,
+  });
+  const keys = new KeyStore(database.db);
+  const exchange = new Exchange(database.db, { issuer: config.publicUrl, keys, settings: config.exchange, redisUrl: config.redisUrl, dialect: database.dialect });
   return {
     config,
     database,
     catalog,
     staff,
+    keys,
+    exchange,
+    identity,
+    agencies,
+    messages,
     async close() {
       catalog.read.stopFollowing();
+      await exchange.close();
       await database.close();
     },
   };
@@ -66,7 +99,20 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
     const ok = await isReachable(database.db);
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable', database: database.dialect });
   });
-  if (config.roles.includes('portal')) {
+  // The demo agencies' back-ends (upstreams of the exchange), answering loopback callers only.
+  if (config.demo) await app.register(agencyBackends, { prefix: DEMO_AGENCIES_PREFIX, agencies: platform.agencies });
+  const roles = new Set(config.roles);
+  if (roles.has('portal') || roles.has('idp')) await registerWebBase(app, platform);
+  if (roles.has('idp')) {
+    await registerIdentityProvider(app, { ...platform, trustProxy: process.env.PANJAREH_TRUST_PROXY === 'true' });
+  }
+  // Demo only: the development outbox, so the sign-in can be walked through without a phone (e-mail lands there even with a gateway).
+  if (config.demo) await app.register(devOutboxRoutes, { outbox: new DevOutbox(database.db) });
+  const noCarrier = messagingWarning(config);
+  if (noCarrier) app.log.warn(noCarrier);
+  // The data exchange's gateway: X-Road's REST protocol under /r1/.
+  if (roles.has('gateway')) await app.register(platform.exchange.gateway(), { prefix: '/r1' });
+  if (roles.has('portal')) {
     await registerWeb(app, platform, async (scope: FastifyInstance) => {
       await scope.register(catalogRoutes, { read: catalog.read, publicUrl: config.publicUrl });
     });

@@ -1,24 +1,18 @@
 import fs from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { demoCatalog, openPlatform, type Platform } from './app.js';
+import { demoCatalog, type Platform } from './app.js';
+import { withPlatform } from './commands/context.js';
+import { registerDemoCommands } from './commands/demo.js';
+import { registerIdentityCommands } from './commands/identity.js';
+import { registerExchangeCommands } from './commands/exchange.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { ImportRejected, formatImportErrors, readCatalogFile } from './catalog/index.js';
-import { STAFF_ROLES } from './identity/index.js';
 import { ConfigError, loadConfig, type ConfigFlags } from './platform/config.js';
 import { AppError } from './platform/errors.js';
 import { start } from './server.js';
 
 /** `panjareh <command>`: the one entry point of the platform (also `npm run panjareh -- <command>`). */
-
-async function withPlatform<T>(flags: ConfigFlags, fn: (p: Platform) => Promise<T>): Promise<T> {
-  const platform = await openPlatform(loadConfig(process.env, flags));
-  try {
-    return await fn(platform);
-  } finally {
-    await platform.close();
-  }
-}
 
 /** A progress bar on a terminal; on a pipe or in CI, nothing (the final summary says it all). */
 function progress(label: string) {
@@ -36,20 +30,21 @@ function progress(label: string) {
 }
 
 async function seedDemo(p: Platform): Promise<void> {
+  const country = await p.agencies.seed();
+  if (country.seeded) console.log(`Demo country loaded: ${country.people} people, ${country.lines} mobile lines (sign in as ${country.demoPerson.nationalCode} / ${country.demoPerson.mobile}).`);
   const hasServices = await p.catalog.db.selectFrom('services').select('code').limit(1).executeTakeFirst();
   if (hasServices) return;
   const bar = progress('demo catalogue');
   const result = await p.catalog.import(demoCatalog(), { actor: 'demo', file: 'demo/catalog', onProgress: bar.update });
   bar.stop();
   console.log(`Demo catalogue loaded: ${result.created} services.`);
-  // Demo staff accounts, with passwords made now and shown once, so the console can be tried at once.
-  for (const [username, role, organization] of [
-    ['reviewer', 'reviewer', null],
-    ['editor.nocr', 'editor', 'NOCR'],
-  ] as const) {
-    const password = randomBytes(9).toString('base64url');
-    await p.staff.add({ username, password, role, organization, displayName: username }, 'demo');
-    console.log(`Demo staff account: ${username} / ${password} (${role}${organization ? ` of ${organization}` : ''})`);
+  // Demo staff: roles granted to demo people, who sign in to the console with the national identity like everyone else.
+  const [editor] = (await p.agencies.listPeople(5)).filter((x) => x.mobiles.length > 0 && x.nationalCode !== country.demoPerson.nationalCode);
+  await p.identity.staffGrants.grant({ nationalCode: country.demoPerson.nationalCode, role: 'reviewer' }, 'demo');
+  console.log(`Demo staff: national reviewer ${country.demoPerson.nationalCode} / ${country.demoPerson.mobile}`);
+  if (editor) {
+    await p.identity.staffGrants.grant({ nationalCode: editor.nationalCode, role: 'editor', organization: 'NOCR' }, 'demo');
+    console.log(`Demo staff: editor of NOCR ${editor.nationalCode} / ${editor.mobiles[0]}`);
   }
 }
 
@@ -107,23 +102,10 @@ export function program(): Command {
       }),
     );
 
-  const user = cmd.command('user').description('manage staff accounts');
-  user
-    .command('add')
-    .description('add a staff account; the password is read from PANJAREH_PASSWORD or generated and printed once')
-    .requiredOption('--username <name>', 'sign-in name (lowercase letters, digits, . _ -)')
-    .addOption(new Option('--role <role>', 'what the account may do').choices([...STAFF_ROLES]).makeOptionMandatory())
-    .option('--organization <code>', 'the agency an editor works for (editors only)')
-    .option('--name <display name>', 'name shown in the console')
-    .action((o: { username: string; role: string; organization?: string; name?: string }) =>
-      withPlatform({}, async (p) => {
-        const generated = !process.env.PANJAREH_PASSWORD;
-        const password = process.env.PANJAREH_PASSWORD ?? randomBytes(12).toString('base64url');
-        const u = await p.staff.add({ username: o.username, password, role: o.role, organization: o.organization ?? null, displayName: o.name });
-        console.log(`Added ${u.role} ${u.username}${u.organization ? ` of ${u.organization}` : ''}.`);
-        if (generated) console.log(`Password (shown once): ${password}`);
-      }),
-    );
+  registerDemoCommands(cmd);
+  registerIdentityCommands(cmd);
+  registerExchangeCommands(cmd);
+  registerAuditCommands(cmd);
   return cmd;
 }
 

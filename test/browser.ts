@@ -18,8 +18,15 @@ export class Browser {
     return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/html', ...extra };
   }
 
+  /** A path on this browser's server, or an absolute URL (a redirect's location) sent to this server. */
+  private url(path: string): string {
+    if (!/^https?:/.test(path)) return this.base + path;
+    const u = new URL(path);
+    return this.base + u.pathname + u.search;
+  }
+
   async get(path: string): Promise<{ status: number; body: string; location: string | null }> {
-    const res = await fetch(this.base + path, { headers: this.headers(), redirect: 'manual' });
+    const res = await fetch(this.url(path), { headers: this.headers(), redirect: 'manual' });
     this.remember(res);
     return { status: res.status, body: await res.text(), location: res.headers.get('location') };
   }
@@ -27,7 +34,7 @@ export class Browser {
   async post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; body: string; location: string | null }> {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
-    const res = await fetch(this.base + path, {
+    const res = await fetch(this.url(path), {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded' }),
       body,

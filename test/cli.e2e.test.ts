@@ -27,11 +27,11 @@ function cli(args: string[], env: Record<string, string> = {}) {
 test('--help for every command', () => {
   const top = cli(['--help']);
   assert.equal(top.code, 0);
-  for (const c of ['start', 'migrate', 'import', 'export', 'user']) assert.match(top.out, new RegExp(`\\b${c}\\b`));
+  for (const c of ['start', 'migrate', 'import', 'export', 'staff', 'breakglass', 'oidc', 'keys']) assert.match(top.out, new RegExp(`\\b${c}\\b`));
   assert.match(cli(['start', '--help']).out, /--roles/);
   assert.match(cli(['import', 'catalog', '--help']).out, /idempotent/);
   assert.match(cli(['export', 'catalog', '--help']).out, /jsonld/);
-  assert.match(cli(['user', 'add', '--help']).out, /--role/);
+  assert.match(cli(['staff', 'grant', '--help']).out, /--role/);
   assert.notEqual(cli(['frobnicate']).code, 0);
 });
 
@@ -68,18 +68,28 @@ test('export catalog as JSON and JSON-LD', () => {
   assert.notEqual(cli(['export', 'catalog', '--format', 'xml']).code, 0);
 });
 
-test('user add: validated, password generated and shown once or taken from the environment', () => {
-  const r = cli(['user', 'add', '--username', 'ed.nocr', '--role', 'editor', '--organization', 'NOCR']);
+test('breakglass add and staff grant: validated; passwords only for the operator\'s admin, roles granted to national codes', () => {
+  const r = cli(['breakglass', 'add', '--username', 'operator']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /Password \(shown once\): \S{12,}/);
-  const given = cli(['user', 'add', '--username', 'rev', '--role', 'reviewer'], { PANJAREH_PASSWORD: 'a long enough password' });
+  const given = cli(['breakglass', 'add', '--username', 'operator2'], { PANJAREH_PASSWORD: 'a long enough password' });
   assert.equal(given.code, 0, given.err);
   assert.doesNotMatch(given.out, /Password/);
-  assert.match(cli(['user', 'add', '--username', 'ed.nocr', '--role', 'reviewer']).err, /taken/);
-  assert.match(cli(['user', 'add', '--username', 'x', '--role', 'editor', '--organization', 'NOCR']).err, /username/);
-  assert.match(cli(['user', 'add', '--username', 'ed2', '--role', 'editor', '--organization', 'NOWHERE']).err, /Unknown organisation/);
-  assert.match(cli(['user', 'add', '--username', 'ed3', '--role', 'editor']).err, /must belong to an organisation/);
-  assert.notEqual(cli(['user', 'add', '--username', 'ed4', '--role', 'king']).code, 0);
+  assert.match(cli(['breakglass', 'add', '--username', 'operator']).err, /taken/);
+  assert.match(cli(['breakglass', 'add', '--username', 'x']).err, /username/);
+
+  const ok = cli(['staff', 'grant', '--national-code', '۰۴۹۹۳۷۰۸۹۹', '--role', 'editor', '--organization', 'NOCR']);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /Granted editor of NOCR to 0499370899/);
+  assert.match(cli(['staff', 'grant', '--national-code', '0499370899', '--role', 'editor', '--organization', 'NOCR']).err, /already holds/);
+  assert.match(cli(['staff', 'grant', '--national-code', '0499370898', '--role', 'reviewer']).err, /check digit/);
+  assert.match(cli(['staff', 'grant', '--national-code', '0499370899', '--role', 'editor', '--organization', 'NOWHERE']).err, /Unknown organisation/);
+  assert.match(cli(['staff', 'grant', '--national-code', '0499370899', '--role', 'editor']).err, /must belong to an organisation/);
+  assert.notEqual(cli(['staff', 'grant', '--national-code', '0499370899', '--role', 'king']).code, 0);
+  const list = cli(['staff', 'list']);
+  const id = list.out.trim().split('\t')[0]!;
+  assert.equal(cli(['staff', 'revoke', id]).code, 0);
+  assert.equal(cli(['staff', 'list']).out.trim(), '');
 });
 
 test('bad configuration is one clear line', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { nationalCodeCheckDigit } from '../src/platform/national-code.js';
 import { Browser } from './browser.js';
+import { signInToPortal } from './signin.js';
 import { catalogFile } from './fixtures.js';
 import { testPlatform, type TestPlatform } from './harness.js';
 
@@ -8,13 +10,25 @@ import { testPlatform, type TestPlatform } from './harness.js';
 
 let tp: TestPlatform;
 const PASSWORD = 'correct horse battery staple';
+const person = (first9: string, mobile: string) => ({ nationalCode: `${first9}${nationalCodeCheckDigit(first9)}`, mobile });
+const PEOPLE = { editorNocr: person('111222333', '09301112233'), editorPost: person('111222334', '09301112234'), reviewer: person('111222335', '09301112235') };
+async function staffBrowser(who: keyof typeof PEOPLE): Promise<Browser> {
+  const b = new Browser(tp.url!);
+  assert.equal(await signInToPortal(b, tp.url!, PEOPLE[who], '/console'), '/console');
+  return b;
+}
 
 before(async () => {
   tp = await testPlatform({ listen: true });
   await tp.catalog.import(catalogFile(), { actor: 'test' });
-  await tp.staff.add({ username: 'editor.nocr', password: PASSWORD, role: 'editor', organization: 'NOCR' });
-  await tp.staff.add({ username: 'editor.post', password: PASSWORD, role: 'editor', organization: 'POST' });
-  await tp.staff.add({ username: 'reviewer', password: PASSWORD, role: 'reviewer' });
+  // Staff are people of the registry holding roles granted to their national codes.
+  await tp.agencies.seed();
+  for (const [name, p] of Object.entries(PEOPLE)) {
+    await tp.agencies.addPerson({ nationalCode: p.nationalCode, mobile: p.mobile, firstName: name, lastName: 'Staff', birthDate: '1985-05-05', gender: 'female' }, 'test');
+  }
+  await tp.identity.staffGrants.grant({ nationalCode: PEOPLE.editorNocr.nationalCode, role: 'editor', organization: 'NOCR' }, 'test');
+  await tp.identity.staffGrants.grant({ nationalCode: PEOPLE.editorPost.nationalCode, role: 'editor', organization: 'POST' }, 'test');
+  await tp.identity.staffGrants.grant({ nationalCode: PEOPLE.reviewer.nationalCode, role: 'reviewer' }, 'test');
 });
 after(() => tp.dispose());
 
@@ -43,10 +57,8 @@ const form = (title: string, extra: Record<string, string | string[]> = {}) => (
 });
 
 test('draft → submit → reject → edit → submit → approve; the public API sees only approved versions', async () => {
-  const editor = new Browser(tp.url!);
-  const reviewer = new Browser(tp.url!);
-  assert.equal((await editor.signIn('editor.nocr', PASSWORD)).status, 303);
-  assert.equal((await reviewer.signIn('reviewer', PASSWORD)).status, 303);
+  const editor = await staffBrowser('editorNocr');
+  const reviewer = await staffBrowser('reviewer');
 
   // Draft: not public.
   const created = await editor.submit('/console/services/new', '/console/services/new', form('Marriage registration'));
@@ -83,13 +95,12 @@ test('draft → submit → reject → edit → submit → approve; the public AP
 
   // Full history, with who and when.
   const history = await reviewer.get('/console/services/NOCR-0800');
-  for (const who of ['editor.nocr', 'reviewer']) assert.match(history.body, new RegExp(who));
+  for (const who of [PEOPLE.editorNocr.nationalCode, PEOPLE.reviewer.nationalCode]) assert.match(history.body, new RegExp(who), 'each step names who took it');
   for (const action of ['ایجاد', 'فرستادن', 'رد', 'تأیید', 'ویرایش']) assert.match(history.body, new RegExp(action));
 });
 
 test("an editor of another agency can't touch the entry", async () => {
-  const other = new Browser(tp.url!);
-  await other.signIn('editor.post', PASSWORD);
+  const other = await staffBrowser('editorPost');
   assert.equal((await other.get('/console/services/NOCR-0001')).status, 403);
   assert.equal((await other.get('/console/services/NOCR-0001/edit')).status, 403);
   assert.equal((await other.submit('/console', '/console/services/NOCR-0001/submit', {})).status, 403);
@@ -98,8 +109,7 @@ test("an editor of another agency can't touch the entry", async () => {
 });
 
 test('forms reject bad input with the fields named and keep what was typed; script stays text', async () => {
-  const editor = new Browser(tp.url!);
-  await editor.signIn('editor.nocr', PASSWORD);
+  const editor = await staffBrowser('editorNocr');
   const bad = await editor.submit('/console/services/new', '/console/services/new', form('<script>alert(1)</script>', { code: 'NOCR-0901', online_url: 'javascript:alert(1)', processingDays: 'soon', requirements_en: 'only one line' }));
   assert.equal(bad.status, 400);
   assert.match(bad.body, /must be a whole number/);
@@ -112,8 +122,7 @@ test('forms reject bad input with the fields named and keep what was typed; scri
 });
 
 test('CSRF: a form posted without the token, or with a forged one, is refused', async () => {
-  const editor = new Browser(tp.url!);
-  await editor.signIn('editor.nocr', PASSWORD);
+  const editor = await staffBrowser('editorNocr');
   assert.equal((await editor.post('/console/services/NOCR-0001/submit', {})).status, 403);
   assert.equal((await editor.post('/console/services/NOCR-0001/submit', { _csrf: 'forged' })).status, 403);
   const anon = new Browser(tp.url!);
@@ -121,7 +130,7 @@ test('CSRF: a form posted without the token, or with a forged one, is refused', 
 });
 
 test('sign-in: wrong passwords lock the account after 5 tries, for the right password too; unknown users get the same answer', async () => {
-  await tp.staff.add({ username: 'victim', password: PASSWORD, role: 'reviewer' });
+  await tp.staff.add({ username: 'victim', password: PASSWORD, role: 'admin' });
   const b = new Browser(tp.url!);
   const unknown = await b.signIn('nobody', 'whatever-password');
   const wrong = await b.signIn('victim', 'wrong-password-1');
@@ -135,11 +144,16 @@ test('sign-in: wrong passwords lock the account after 5 tries, for the right pas
   assert.ok(audit.some((a) => a.action === 'staff.signin.lockout'));
   // The console needs a session; signing out ends it.
   assert.equal((await new Browser(tp.url!).get('/console')).location, '/console/login');
-  const ok = new Browser(tp.url!);
-  await ok.signIn('reviewer', PASSWORD);
+  const ok = await staffBrowser('reviewer');
   assert.equal((await ok.get('/console')).status, 200);
   await ok.submit('/console', '/console/logout', {});
   assert.equal((await ok.get('/console')).status, 303);
+  // Signed in with the national identity but holding no role: not let in, and told why.
+  const citizen = new Browser(tp.url!);
+  await signInToPortal(citizen, tp.url!, { nationalCode: '0499370899', mobile: '09123456789' }, '/console');
+  const refused = await citizen.get('/console');
+  assert.equal(refused.location, '/console/login');
+  assert.match((await citizen.get('/console/login')).body, /holds no role|نقشی در میز کار/);
 });
 
 test('with REDIS_URL, nodes share the sign-in rate limit', async () => {

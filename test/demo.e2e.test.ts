@@ -75,7 +75,7 @@ test('`npm start` on an empty data directory loads the demo and serves the Persi
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.match(out, /Demo catalogue loaded: \d{3} services/);
-    assert.match(out, /Demo staff account: reviewer \/ \S+/);
+    assert.match(out, /Demo staff: national reviewer 0499370899 \/ 09123456789/);
     const port = /Open http:\/\/localhost:(\d+)\//.exec(out)![1];
     const res = await fetch(`http://127.0.0.1:${port}/`);
     const html = await res.text();

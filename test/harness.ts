@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -47,11 +48,25 @@ export async function freshDatabase(): Promise<Shared & { drop(): Promise<void> 
   };
 }
 
+/** A port free right now (the server takes it a moment later), so PUBLIC_URL, the OpenID issuer, can name it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
 /** Opens a platform on `shared` (or on a fresh database); with `listen`, also starts the real HTTP server. */
 export async function testPlatform(opts: { shared?: Shared & { drop?: () => Promise<void> }; listen?: boolean; env?: Record<string, string> } = {}): Promise<TestPlatform> {
   const shared = opts.shared ?? (await freshDatabase());
   const ownsDb = !opts.shared;
-  const config = loadConfig({ ...process.env, PANJAREH_DATA_DIR: shared.dataDir, LOG_LEVEL: 'silent', PANJAREH_INDEX_SYNC_MS: '100', PANJAREH_LOGIN_RATE: '1000', ...opts.env }, { port: 0, host: '127.0.0.1' });
+  const port = opts.env?.PORT ? Number(opts.env.PORT) : opts.listen ? await freePort() : 0;
+  const publicUrl = opts.listen ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {};
+  const config = loadConfig({ ...process.env, PANJAREH_DATA_DIR: shared.dataDir, LOG_LEVEL: 'silent', PANJAREH_INDEX_SYNC_MS: '100', PANJAREH_LOGIN_RATE: '1000', ...publicUrl, ...opts.env }, { port, host: '127.0.0.1' });
   const platform = await openPlatform(config, { pgSchema: shared.pgSchema });
   await platform.catalog.read.rebuild();
   const tp: TestPlatform = {
@@ -65,7 +80,7 @@ export async function testPlatform(opts: { shared?: Shared & { drop?: () => Prom
   if (opts.listen) {
     tp.app = await buildServer(platform);
     platform.catalog.read.startFollowing(config.indexSyncMs, () => undefined);
-    await tp.app.listen({ port: 0, host: '127.0.0.1' });
+    await tp.app.listen({ port, host: '127.0.0.1' });
     const addr = tp.app.server.address();
     tp.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   }

@@ -1,2 +1,11 @@
 export { identityMigrations } from './migrations.js';
 export { StaffDirectory, STAFF_ROLES, MAX_FAILED_ATTEMPTS, LOCK_MINUTES, type StaffUser, type StaffRole, type RequestMeta } from './staff.js';
+export { NationalIdentity, type IdentityDeps, type ProviderPages } from './national-identity.js';
+export type { CivilRegistry, MobileOwnershipRegister, MessageSender, RegistryPerson } from './ports.js';
+export { INTERACTION_PREFIX, OIDC_PREFIX, SCOPE_CLAIMS, KEY_KEEP_SECONDS, EXCHANGE_RESOURCE, TTL as OIDC_TTL } from './oidc/provider.js';
+export { OTP_MINUTES, maskMobile, parsePersonCode, parseMobileNumber } from './signin.js';
+export { LOA_HIGH, LOA_SUBSTANTIAL } from './people.js';
+export type { ClientSummary, NewClient } from './oidc/clients.js';
+export type { ActiveSession, ConnectedSite } from './account.js';
+export type { PortalSession } from './portal-sessions.js';
+export { StaffGrants, type StaffGrant } from './staff-grants.js';

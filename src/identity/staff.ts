@@ -6,9 +6,10 @@ import { AppError, conflict, invalid } from '../platform/errors.js';
 import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 
 /**
- * Staff accounts of the catalogue console: username and password, lock-out after repeated failures,
- * sessions stored hashed in the database so any node can serve any request. (The national-identity
- * issue moves staff onto OpenID Connect; this stays as the operator's break-glass sign-in.)
+ * The operator's break-glass admin accounts: username and password, for when the national identity
+ * cannot be used. Lock-out after repeated failures; sessions stored hashed in the database so any node
+ * can serve any request. Everyone else on staff signs in with the national identity and holds a role
+ * granted to their national code (staff-grants.ts).
  */
 
 export type StaffRole = 'editor' | 'reviewer' | 'admin';
@@ -69,7 +70,8 @@ export class StaffDirectory {
   async add(input: { username: string; password: string; role: string; organization?: string | null; displayName?: string }, actor = 'cli'): Promise<StaffUser> {
     const username = input.username.trim().toLowerCase();
     if (!USERNAME.test(username)) throw invalid('invalid_username', 'نام کاربری باید ۳ تا ۴۰ نویسه از حروف کوچک لاتین، رقم، نقطه، خط تیره یا زیرخط باشد.', 'A username is 3 to 40 characters: lowercase Latin letters, digits, dot, hyphen or underscore.');
-    if (!(STAFF_ROLES as readonly string[]).includes(input.role)) throw invalid('invalid_role', 'نقش باید editor، reviewer یا admin باشد.', `The role must be one of ${STAFF_ROLES.join(', ')}.`);
+    // Password accounts are only the operator's break-glass admins; every other role is a grant to a person (staff-grants.ts).
+    if (input.role !== 'admin') throw invalid('break_glass_admin_only', 'حساب با گذرواژه فقط برای راهبر اضطراری است؛ نقش کارکنان را به کد ملی آن‌ها بدهید.', 'Password accounts are only for break-glass admins; grant staff roles to national codes (panjareh staff grant).');
     const role = input.role as StaffRole;
     if (input.password.length < 12 || input.password.length > 200) throw invalid('weak_password', 'گذرواژه باید دست‌کم ۱۲ نویسه باشد.', 'The password must be at least 12 characters long.');
     const organization = input.organization?.trim() || null;

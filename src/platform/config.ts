@@ -23,6 +23,44 @@ export interface Config {
   redisUrl: string | undefined;
   /** HTTP worker processes of this node (node:cluster); 1 serves from the starting process itself. */
   workers: number;
+  /** The HTTP SMS gateway (PANJAREH_SMS_URL …); unset sends texts to the development outbox in demo mode. */
+  sms: { url: string; token?: string; username?: string; password?: string; from?: string; timeoutMs: number } | undefined;
+  /** The data exchange's gateway and its caches (PANJAREH_GATEWAY_*, PANJAREH_EXCHANGE_SYNC_MS). */
+  exchange: ExchangeSettings;
+}
+
+export interface ExchangeSettings {
+  maxBodyBytes: number;
+  maxResponseBytes: number;
+  /** Overall time an upstream may take for its headers and body. */
+  upstreamTimeoutMs: number;
+  connectTimeoutMs: number;
+  /** How long a consumer may take to send its request body. */
+  clientTimeoutMs: number;
+  /** Keep-alive connections per upstream origin. */
+  connections: number;
+  /** How often a node looks for registry, contract, key and consent changes made on other nodes. */
+  syncMs: number;
+}
+
+function wholeSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function exchangeSettings(env: NodeJS.ProcessEnv): ExchangeSettings {
+  return {
+    maxBodyBytes: wholeSetting(env, 'PANJAREH_GATEWAY_MAX_BODY', 1024 * 1024, 1, 100 * 1024 * 1024),
+    maxResponseBytes: wholeSetting(env, 'PANJAREH_GATEWAY_MAX_RESPONSE', 10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+    upstreamTimeoutMs: wholeSetting(env, 'PANJAREH_GATEWAY_TIMEOUT_MS', 10_000, 100, 600_000),
+    connectTimeoutMs: wholeSetting(env, 'PANJAREH_GATEWAY_CONNECT_TIMEOUT_MS', 3000, 50, 60_000),
+    clientTimeoutMs: wholeSetting(env, 'PANJAREH_GATEWAY_CLIENT_TIMEOUT_MS', 10_000, 100, 600_000),
+    connections: wholeSetting(env, 'PANJAREH_GATEWAY_CONNECTIONS', 64, 1, 4096),
+    syncMs: wholeSetting(env, 'PANJAREH_EXCHANGE_SYNC_MS', 250, 50, 1000),
+  };
 }
 
 export class ConfigError extends Error {
@@ -74,6 +112,15 @@ function parseWorkers(raw: string | number, source: string): number {
   return n;
 }
 
+function isHttpUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** Reads configuration from the environment, with command-line flags taking precedence. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
   const port = flags.port !== undefined ? parsePort(flags.port, '--port') : env.PORT ? parsePort(env.PORT, 'PORT') : 3000;
@@ -105,9 +152,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
   }
+  const smsUrl = env.PANJAREH_SMS_URL?.trim() || undefined;
+  // The address is not echoed: it may carry credentials.
+  if (smsUrl && !isHttpUrl(smsUrl)) throw new ConfigError('PANJAREH_SMS_URL must be an http:// or https:// URL');
+  if (smsUrl && /^[a-z]+:\/\/[^/?#]*@/i.test(smsUrl)) throw new ConfigError('PANJAREH_SMS_URL must not carry credentials; use PANJAREH_SMS_TOKEN or PANJAREH_SMS_USER and PANJAREH_SMS_PASSWORD');
+  const smsTimeout = Number(env.PANJAREH_SMS_TIMEOUT_MS ?? '5000');
+  if (!Number.isInteger(smsTimeout) || smsTimeout < 100) throw new ConfigError(`PANJAREH_SMS_TIMEOUT_MS must be a whole number of milliseconds of at least 100, got "${env.PANJAREH_SMS_TIMEOUT_MS}"`);
+  const smsToken = env.PANJAREH_SMS_TOKEN || undefined;
+  const smsUser = env.PANJAREH_SMS_USER || undefined;
+  if (smsToken && smsUser) throw new ConfigError('set either PANJAREH_SMS_TOKEN (bearer) or PANJAREH_SMS_USER and PANJAREH_SMS_PASSWORD (basic), not both');
+  if (smsUser && !env.PANJAREH_SMS_PASSWORD) throw new ConfigError('PANJAREH_SMS_USER needs PANJAREH_SMS_PASSWORD');
+  if (smsUser?.includes(':')) throw new ConfigError('PANJAREH_SMS_USER cannot contain ":" (HTTP basic authentication)');
+  const sms = smsUrl
+    ? { url: smsUrl, token: smsToken, username: smsUser, password: smsUser ? env.PANJAREH_SMS_PASSWORD : undefined, from: env.PANJAREH_SMS_FROM || undefined, timeoutMs: smsTimeout }
+    : undefined;
   return {
     port,
     host,
+    sms,
     dataDir,
     databaseUrl,
     demo: parseBool(env.PANJAREH_DEMO, 'PANJAREH_DEMO', true),
@@ -117,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     indexSyncMs,
     loginRatePerMinute,
     redisUrl,
+    exchange: exchangeSettings(env),
     workers: flags.workers !== undefined ? parseWorkers(flags.workers, '--workers') : env.PANJAREH_WORKERS ? parseWorkers(env.PANJAREH_WORKERS, 'PANJAREH_WORKERS') : 1,
   };
 }

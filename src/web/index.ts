@@ -11,15 +11,19 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Catalog } from '../catalog/index.js';
-import type { StaffDirectory } from '../identity/index.js';
+import type { NationalIdentity, StaffDirectory } from '../identity/index.js';
+import type { KeyStore } from '../platform/keys.js';
 import type { AppError } from '../platform/errors.js';
 import { sharedSecret } from '../platform/secrets.js';
 import type { DatabaseHandle } from '../platform/db.js';
 import { citizenRoutes, errorPage } from './citizen/routes.js';
+import { accountRoutes, recognisePeople } from './account/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { html } from './html.js';
 import { prefix, t } from './i18n.js';
 import { page } from './layout.js';
+import { providerPages } from './signin/provider-pages.js';
+import { signinRoutes } from './signin/routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fontsDir = path.join(path.dirname(createRequire(import.meta.url).resolve('vazirmatn/package.json')), 'fonts', 'webfonts');
@@ -27,6 +31,7 @@ const fontsDir = path.join(path.dirname(createRequire(import.meta.url).resolve('
 export interface WebDeps {
   catalog: Catalog;
   staff: StaffDirectory;
+  identity: NationalIdentity;
   database: DatabaseHandle;
   config: { publicUrl: string; loginRatePerMinute: number; redisUrl: string | undefined; workers: number };
 }
@@ -35,6 +40,43 @@ export interface WebDeps {
 export function renderErrorPage(req: FastifyRequest, e: AppError): string {
   const { lang, title, message } = errorPage(req.url, e);
   return page({ lang, title, path: '', noindex: true, body: html`<h1>${title}</h1><p>${message}</p><p><a href="${prefix(lang) || '/'}">${t(lang).home}</a></p>` });
+}
+
+/**
+ * What every browser-facing role needs: cookies (signed with a secret every node shares), CSRF
+ * protection, form bodies, rate limits (in Redis when several nodes share them) and static assets.
+ */
+export async function registerWebBase(app: FastifyInstance, deps: WebDeps): Promise<void> {
+  await app.register(cookie, { secret: await sharedSecret(deps.database.db, 'cookie') });
+  const secure = deps.config.publicUrl.startsWith('https://');
+  await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure } });
+  await app.register(formbody, { bodyLimit: 256 * 1024 });
+  // Several nodes count attempts together in Redis; a single node counts in its own memory.
+  const redis = deps.config.redisUrl ? new Redis(deps.config.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => undefined)));
+  await app.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace: 'panjareh-rl:', skipOnError: false } : {}) });
+  await app.register(fastifyStatic, { root: path.join(here, 'assets'), prefix: '/assets/', maxAge: '1h' });
+  await app.register(fastifyStatic, { root: fontsDir, prefix: '/fonts/', decorateReply: false, maxAge: '30d', immutable: true });
+}
+
+/** Without Redis, each worker process counts alone; the primary deals connections out in turn, so a share of the limit each keeps one address near the limit in all. */
+export const perWorkerRate = (deps: WebDeps): number => (deps.config.redisUrl ? deps.config.loginRatePerMinute : Math.ceil(deps.config.loginRatePerMinute / deps.config.workers));
+
+/** The identity provider's role: discovery, the provider's endpoints and the sign-in, code and consent pages. */
+export async function registerIdentityProvider(app: FastifyInstance, deps: WebDeps & { keys: KeyStore; trustProxy: boolean }): Promise<void> {
+  const secure = deps.config.publicUrl.startsWith('https://');
+  const host = await deps.identity.startProvider({
+    issuer: deps.config.publicUrl,
+    keys: deps.keys,
+    cookieKeys: [await sharedSecret(deps.database.db, 'oidc-cookies')],
+    secureCookies: secure,
+    trustProxy: deps.trustProxy,
+    pages: providerPages,
+  });
+  host.watch(5000, (e) => app.log.error({ err: e }, 'signing key reload failed'));
+  app.addHook('onClose', async () => deps.identity.stop());
+  await host.mount(app);
+  await app.register(signinRoutes, { identity: deps.identity, secureCookies: secure, ratePerMinute: perWorkerRate(deps) });
 }
 
 /** The portal role: the public API with its OpenAPI description, the citizen pages and the staff console. */
@@ -48,20 +90,10 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps, registerA
     hideUntagged: true,
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  await app.register(cookie, { secret: await sharedSecret(deps.database.db, 'cookie') });
   const secure = deps.config.publicUrl.startsWith('https://');
-  await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure } });
-  await app.register(formbody, { bodyLimit: 256 * 1024 });
-  // Several nodes count attempts together in Redis; a single node counts in its own memory.
-  const redis = deps.config.redisUrl ? new Redis(deps.config.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
-  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => undefined)));
-  await app.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace: 'panjareh-rl:', skipOnError: false } : {}) });
-  await app.register(fastifyStatic, { root: path.join(here, 'assets'), prefix: '/assets/', maxAge: '1h' });
-  await app.register(fastifyStatic, { root: fontsDir, prefix: '/fonts/', decorateReply: false, maxAge: '30d', immutable: true });
   await registerApi(app);
+  recognisePeople(app, deps.identity);
+  await app.register(accountRoutes, { identity: deps.identity, database: deps.database, publicUrl: deps.config.publicUrl, secureCookies: secure });
   await app.register(citizenRoutes, { catalog: deps.catalog });
-  // Without Redis, each worker process counts alone; the primary deals connections out in turn, so a
-  // share of the limit each keeps one address near the limit in all.
-  const loginRatePerMinute = redis ? deps.config.loginRatePerMinute : Math.ceil(deps.config.loginRatePerMinute / deps.config.workers);
-  await app.register(consoleRoutes, { catalog: deps.catalog, staff: deps.staff, secureCookies: secure, loginRatePerMinute });
+  await app.register(consoleRoutes, { catalog: deps.catalog, staff: deps.staff, identity: deps.identity, secureCookies: secure, loginRatePerMinute: perWorkerRate(deps) });
 }

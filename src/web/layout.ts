@@ -10,13 +10,15 @@ export interface PageOptions {
   /** Extra class on <body>, e.g. a window's brand. */
   bodyStyle?: string;
   noindex?: boolean;
+  /** The other language's address when it is not the usual prefix + path (sign-in pages keep one path and switch by ?lang=). */
+  altHref?: string;
 }
 
 /** The one page shell: skip link, header with language switch, main, footer. Persian pages are RTL. */
 export function page(o: PageOptions): string {
   const s = t(o.lang);
   const alt = other(o.lang);
-  const altHref = `${prefix(alt)}${o.path}` || '/';
+  const altHref = o.altHref ?? (`${prefix(alt)}${o.path}` || '/');
   return (
     '<!doctype html>' +
     html`<html lang="${o.lang}" dir="${o.lang === 'fa' ? 'rtl' : 'ltr'}">

@@ -24,14 +24,18 @@ function consolePage(lang: Lang, title: string, path: string, user: StaffUser | 
   return page({ lang, title, path, body: html`${bar}${body}`, noindex: true });
 }
 
-export function loginPage(lang: Lang, csrf: string, errors: string[] = [], username = ''): string {
+export function loginPage(lang: Lang, csrf: string, errors: string[] = [], username = '', signedInWithoutRole = false): string {
   const c = CONSOLE[lang];
   return consolePage(
     lang,
     c.signIn,
     '/console/login',
     null,
-    html`<h1>${c.signIn}</h1>${errorSummary(lang, errors)}
+    html`<h1>${c.nationalSignIn}</h1>${errorSummary(lang, signedInWithoutRole ? [c.noRole, ...errors] : errors)}
+<p>${c.nationalSignInLead}</p>
+<p><a class="button" href="${prefix(lang)}/account/signin?return=${encodeURIComponent(`${prefix(lang)}/console`)}">${c.nationalSignInButton}</a></p>
+<h2>${c.breakGlass}</h2>
+<p class="secondary">${c.breakGlassLead}</p>
 <form method="post" action="${prefix(lang)}/console/login" novalidate>
 ${csrfField(csrf)}
 <div class="form-group"><label for="username">${c.username}</label><input type="text" id="username" name="username" value="${username}" autocomplete="username" spellcheck="false" maxlength="60" dir="ltr"></div>

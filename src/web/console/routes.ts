@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, Catalog } from '../../catalog/index.js';
-import type { StaffDirectory, StaffUser } from '../../identity/index.js';
+import type { NationalIdentity, StaffDirectory, StaffUser } from '../../identity/index.js';
 import { AppError } from '../../platform/errors.js';
+import { SESSION_COOKIE } from '../account/routes.js';
 import type { Lang } from '../i18n.js';
 import { formFieldOf, formToService, serviceToForm, type FieldError, type FormValues } from './form.js';
 import { consoleServicePage, dashboardPage, loginPage, serviceFormPage, type FormContext } from './pages.js';
@@ -19,6 +20,7 @@ declare module 'fastify' {
 export interface ConsoleOptions {
   catalog: Catalog;
   staff: StaffDirectory;
+  identity: NationalIdentity;
   secureCookies: boolean;
   loginRatePerMinute: number;
 }
@@ -31,8 +33,14 @@ const codeParams = { type: 'object', properties: { code: { type: 'string', patte
 export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) {
   const { catalog, staff } = opts;
   app.decorateRequest('staff', null);
+  // Staff are people signed in with the national identity who hold a role; the break-glass operator account signs in apart.
   app.addHook('onRequest', async (req) => {
     req.staff = await staff.session(req.cookies[STAFF_COOKIE]);
+    if (!req.staff && req.person) {
+      const found = await opts.identity.people.bySubject(req.person.subject);
+      const name = found?.person ? `${found.person.firstName.fa} ${found.person.lastName.fa}` : req.person.nationalCode;
+      req.staff = await opts.identity.staffGrants.staffUser(req.person.nationalCode, name);
+    }
   });
 
   const formContext = async (req: FastifyRequest, reply: FastifyReply): Promise<FormContext> => ({
@@ -54,7 +62,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     const guarded = { preHandler: [requireStaff] };
     const posted = { preHandler: [app.csrfProtection, requireStaff] };
 
-    app.get(`${p}/login`, async (req, reply) => (req.staff ? reply.redirect(p, 303) : sendHtml(reply, loginPage(lang, await reply.generateCsrf()))));
+    app.get(`${p}/login`, async (req, reply) => (req.staff ? reply.redirect(p, 303) : sendHtml(reply, loginPage(lang, await reply.generateCsrf(), [], '', !!req.person))));
 
     app.post<{ Body: { username?: string; password?: string } }>(
       `${p}/login`,
@@ -79,6 +87,8 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     app.post(`${p}/logout`, { preHandler: app.csrfProtection }, async (req, reply) => {
       await staff.signOut(req.cookies[STAFF_COOKIE], meta(req));
       reply.clearCookie(STAFF_COOKIE, { path: '/' });
+      await opts.identity.portalSessions.close(req.cookies[SESSION_COOKIE]);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.redirect(`${p}/login`, 303);
     });
 

@@ -1,0 +1,13 @@
+/**
+ * What the gateway needs from the exchange's audit log (`./audit/`, the tamper-evident, hash-chained
+ * log): one record per call, allowed or refused, durably committed before the response is sent.
+ * `ExchangeAuditLog` satisfies this interface; the gateway depends only on it.
+ */
+import type { ExchangeAuditRecord } from './audit/index.js';
+
+export type { ExchangeAuditRecord };
+
+export interface AuditSink {
+  /** Resolves once the record is durably committed. */
+  append(r: ExchangeAuditRecord): Promise<void>;
+}

@@ -1,0 +1,55 @@
+import type { PortableMigration } from '../../platform/migrations.js';
+
+export const exchangeAuditMigrations: PortableMigration[] = [
+  {
+    name: '20261123-40-exchange-audit-log',
+    async up(db) {
+      // One chain per gateway node: (chain_id, seq) has no gaps, and each row carries the hash of the one before.
+      await db.schema
+        .createTable('exchange_audit')
+        .addColumn('chain_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('client', 'text')
+        .addColumn('service', 'text')
+        .addColumn('provider', 'text')
+        .addColumn('method', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text')
+        .addColumn('consent_id', 'text')
+        .addColumn('legal_basis', 'text')
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('error_type', 'text')
+        .addColumn('latency_us', 'bigint', (c) => c.notNull())
+        .addColumn('request_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('response_bytes', 'bigint', (c) => c.notNull())
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('response_hash', 'text', (c) => c.notNull())
+        .addColumn('prev_hash', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('exchange_audit_pk', ['chain_id', 'seq'])
+        .execute();
+      // Statistics read a time window; the data tracker reads one subject's accesses, newest first.
+      await db.schema.createIndex('exchange_audit_at').on('exchange_audit').column('at').execute();
+      await db.schema.createIndex('exchange_audit_subject').on('exchange_audit').columns(['subject', 'at']).where('subject', 'is not', null).execute();
+      await db.schema.createIndex('exchange_audit_xroad_id').on('exchange_audit').column('id').execute();
+      await db.schema
+        .createTable('exchange_audit_seals')
+        .addColumn('chain_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('head_hash', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('kid', 'text', (c) => c.notNull())
+        .addColumn('jws', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('exchange_audit_seals_pk', ['chain_id', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('exchange_audit_chains')
+        .addColumn('chain_id', 'text', (c) => c.primaryKey())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+];

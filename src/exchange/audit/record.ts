@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+
+/** One call through the gateway, allowed or refused, as the gateway hands it to the log. */
+export interface ExchangeAuditRecord {
+  /** The X-Road-Id of the call. */
+  id: string;
+  /** ISO time the call arrived. */
+  at: string;
+  client: string | null;
+  service: string | null;
+  method: string;
+  /** Without query values. */
+  path: string;
+  subject: string | null;
+  consentId: string | null;
+  legalBasis: string | null;
+  status: number;
+  errorType: string | null;
+  latencyMs: number;
+  requestBytes: number;
+  responseBytes: number;
+  /** SHA-256 of the request body, hex. */
+  requestHash: string;
+  /** SHA-256 of the response body, hex. */
+  responseHash: string;
+}
+
+/** A record as stored: its place in its chain and the two hashes that link it. */
+export interface AuditRow {
+  chain_id: string;
+  seq: number;
+  id: string;
+  at: string;
+  client: string | null;
+  service: string | null;
+  /** The provider member (`INSTANCE/CLASS/MEMBER`) of `service`, kept for the statistics; checked by verify. */
+  provider: string | null;
+  method: string;
+  path: string;
+  subject: string | null;
+  consent_id: string | null;
+  legal_basis: string | null;
+  status: number;
+  error_type: string | null;
+  /** Microseconds: an integer, so the canonical encoding of the hash has no float formatting in it. */
+  latency_us: number;
+  request_bytes: number;
+  response_bytes: number;
+  request_hash: string;
+  response_hash: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The prev_hash of the first record of every chain. */
+export const GENESIS = '0'.repeat(64);
+const RECORD_TAG = 'panjareh.exchange-audit.v1';
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** `INSTANCE/CLASS/MEMBER` of a service id `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`; null when it has fewer parts. */
+export function providerOf(service: string | null): string | null {
+  if (!service) return null;
+  const parts = service.split('/');
+  return parts.length >= 3 ? parts.slice(0, 3).join('/') : null;
+}
+
+export type RecordFields = Omit<AuditRow, 'chain_id' | 'seq' | 'prev_hash' | 'hash'>;
+
+function text(v: unknown, field: string, nullable: boolean): string | null {
+  if (v === null || v === undefined) {
+    if (nullable) return null;
+    throw new TypeError(`exchange audit record: ${field} is required`);
+  }
+  if (typeof v !== 'string') throw new TypeError(`exchange audit record: ${field} must be a string`);
+  return v;
+}
+
+function count(v: unknown, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new TypeError(`exchange audit record: ${field} must be a non-negative number`);
+  return Math.round(v);
+}
+
+/**
+ * Checks a record from the gateway and turns it into the stored fields. A malformed record is a bug
+ * in the caller: it is refused (the append rejects) rather than stored in a form nobody asked for.
+ */
+export function toFields(r: ExchangeAuditRecord): RecordFields {
+  const id = text(r.id, 'id', false)!;
+  if (id === '') throw new TypeError('exchange audit record: id is empty');
+  const when = new Date(text(r.at, 'at', false)!);
+  if (Number.isNaN(when.getTime())) throw new TypeError(`exchange audit record: at is not a time: ${r.at}`);
+  const status = count(r.status, 'status');
+  const hash = (v: unknown, field: string) => {
+    const h = text(v, field, false)!.toLowerCase();
+    if (!HEX64.test(h)) throw new TypeError(`exchange audit record: ${field} must be a SHA-256 in hex`);
+    return h;
+  };
+  const service = text(r.service, 'service', true);
+  return {
+    id,
+    // One format (toISOString) so that time windows compare as text on both databases.
+    at: when.toISOString(),
+    client: text(r.client, 'client', true),
+    service,
+    provider: providerOf(service),
+    method: text(r.method, 'method', false)!,
+    path: text(r.path, 'path', false)!,
+    subject: text(r.subject, 'subject', true),
+    consent_id: text(r.consentId, 'consentId', true),
+    legal_basis: text(r.legalBasis, 'legalBasis', true),
+    status,
+    error_type: text(r.errorType, 'errorType', true),
+    latency_us: Math.round(count(r.latencyMs * 1000, 'latencyMs')),
+    request_bytes: count(r.requestBytes, 'requestBytes'),
+    response_bytes: count(r.responseBytes, 'responseBytes'),
+    request_hash: hash(r.requestHash, 'requestHash'),
+    response_hash: hash(r.responseHash, 'responseHash'),
+  };
+}
+
+/**
+ * The hash of a record: SHA-256 (hex) of the JSON array of a version tag, the chain id, the sequence
+ * number, the previous hash and every field in a fixed order. Strings, integers and null only, so
+ * any language's JSON encoder that does not add spaces gives the same bytes.
+ */
+export function recordHash(chain: string, seq: number, prev: string, f: RecordFields): string {
+  const canonical = JSON.stringify([
+    RECORD_TAG,
+    chain,
+    seq,
+    prev,
+    f.id,
+    f.at,
+    f.client,
+    f.service,
+    f.method,
+    f.path,
+    f.subject,
+    f.consent_id,
+    f.legal_basis,
+    f.status,
+    f.error_type,
+    f.latency_us,
+    f.request_bytes,
+    f.response_bytes,
+    f.request_hash,
+    f.response_hash,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** A stored row back in the gateway's terms. */
+export function toRecord(row: AuditRow): ExchangeAuditRecord {
+  return {
+    id: row.id,
+    at: row.at,
+    client: row.client,
+    service: row.service,
+    method: row.method,
+    path: row.path,
+    subject: row.subject,
+    consentId: row.consent_id,
+    legalBasis: row.legal_basis,
+    status: Number(row.status),
+    errorType: row.error_type,
+    latencyMs: Number(row.latency_us) / 1000,
+    requestBytes: Number(row.request_bytes),
+    responseBytes: Number(row.response_bytes),
+    requestHash: row.request_hash,
+    responseHash: row.response_hash,
+  };
+}

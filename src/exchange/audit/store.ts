@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { AuditRow } from './record.js';
+
+/** SQL of the exchange audit log; nothing else touches these tables. */
+export interface ExchangeAuditTables {
+  exchange_audit: AuditRow;
+  exchange_audit_seals: SealRow;
+  exchange_audit_chains: { chain_id: string; node_id: string; started_at: string };
+}
+
+export interface SealRow {
+  chain_id: string;
+  seq: number;
+  head_hash: string;
+  at: string;
+  kid: string;
+  /** Compact JWS (EdDSA) over { chain, seq, head, at }. */
+  jws: string;
+}
+
+export type AuditDb = Kysely<ExchangeAuditTables>;
+
+/** Rows per INSERT statement: 21 columns keeps it under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+const INSERT_CHUNK = 500;
+
+export async function insertRows(db: AuditDb, rows: AuditRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await db.insertInto('exchange_audit').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+}
+
+/** Registers a chain; false when the id is taken. */
+export async function registerChain(db: AuditDb, chain: string, node: string, at: string): Promise<boolean> {
+  const r = await db
+    .insertInto('exchange_audit_chains')
+    .values({ chain_id: chain, node_id: node, started_at: at })
+    .onConflict((oc) => oc.column('chain_id').doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function chainHead(db: AuditDb, chain: string): Promise<{ seq: number; hash: string } | undefined> {
+  const r = await db.selectFrom('exchange_audit').select(['seq', 'hash']).where('chain_id', '=', chain).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return r && { seq: Number(r.seq), hash: r.hash };
+}
+
+export async function lastSeal(db: AuditDb, chain: string): Promise<{ seq: number; at: string } | undefined> {
+  const r = await db.selectFrom('exchange_audit_seals').select(['seq', 'at']).where('chain_id', '=', chain).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return r && { seq: Number(r.seq), at: r.at };
+}
+
+/**
+ * Every chain id that has a registration, a record or a seal, found by seeking the indexes one id at
+ * a time (a skip scan), so a log of a billion rows costs one index seek per chain, not a full scan.
+ */
+export async function allChains(db: AuditDb): Promise<string[]> {
+  const found = new Set((await db.selectFrom('exchange_audit_chains').select('chain_id').execute()).map((r) => r.chain_id));
+  for (const table of ['exchange_audit', 'exchange_audit_seals'] as const) {
+    let after: string | null = null;
+    for (;;) {
+      let q = db.selectFrom(table).select((eb) => eb.fn.min('chain_id').as('c'));
+      if (after !== null) q = q.where('chain_id', '>', after);
+      const r = await q.executeTakeFirst();
+      const c = (r?.c as string | null | undefined) ?? null;
+      if (c === null) break;
+      found.add(c);
+      after = c;
+    }
+  }
+  return [...found].sort();
+}
+
+/** A chain's records in sequence order, a page at a time. */
+export async function* recordsOf(db: AuditDb, chain: string, pageSize: number): AsyncGenerator<AuditRow[]> {
+  let after = 0;
+  for (;;) {
+    const page = await db.selectFrom('exchange_audit').selectAll().where('chain_id', '=', chain).where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
+    if (page.length === 0) return;
+    yield page;
+    after = Number(page[page.length - 1]!.seq);
+    if (page.length < pageSize) return;
+  }
+}
+
+/** A chain's seals in sequence order, one at a time, read a page at a time. */
+export async function* sealsOf(db: AuditDb, chain: string, pageSize: number): AsyncGenerator<SealRow> {
+  let after = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const page = await db.selectFrom('exchange_audit_seals').selectAll().where('chain_id', '=', chain).where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
+    for (const s of page) yield s;
+    if (page.length < pageSize) return;
+    after = Number(page[page.length - 1]!.seq);
+  }
+}

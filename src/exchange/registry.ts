@@ -1,0 +1,242 @@
+import { writeAudit } from '../platform/audit.js';
+import { nowIso } from '../platform/db.js';
+import { conflict, invalid, notFound } from '../platform/errors.js';
+import { normalizeText } from '../platform/text.js';
+import { GRAMMAR, parseMemberId, parseServiceId, parseSubsystemId, subsystemOf, memberOf } from './ids.js';
+import { HTTP_METHODS, parsePattern, subjectTemplates } from './matching.js';
+import { CLASSIFICATIONS, type Classification, type DataService, type Endpoint, type Member, type SubjectLocation, type Subsystem } from './model.js';
+import * as store from './store.js';
+import type { ChangeKind } from './tables.js';
+
+/**
+ * Members, subsystems and data services: onboarded by the national authority (the console and the
+ * command line). Every change is audited and bumps the registry's version, so every gateway node
+ * reloads its copy within its sync interval (and this node at once).
+ */
+
+export interface NewService {
+  id: string;
+  upstream: string;
+  classification?: string;
+  /** The OpenAPI 3 document: a parsed object, or its JSON text. */
+  openapi?: unknown;
+  subject?: SubjectLocation | null;
+  name?: string | null;
+}
+
+export const MAX_OPENAPI_BYTES = 2 * 1024 * 1024;
+/** Headers the gateway sets, filters or reads itself; a subject cannot be named by one of these. */
+export const RESERVED_HEADERS = new Set(['authorization', 'cookie', 'host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'x-road-client', 'x-road-id', 'x-road-service', 'x-panjareh-consent', 'forwarded', 'x-forwarded-for', 'x-real-ip']);
+
+const badId = (kind: 'member' | 'subsystem' | 'service', raw: string) =>
+  invalid(`invalid_${kind}_id`, `شناسه ${kind === 'member' ? 'عضو' : kind === 'subsystem' ? 'زیرسامانه' : 'سرویس'} درست نیست؛ قالب: ${GRAMMAR[kind]}`, `"${raw}" is not a valid ${kind} id; the form is ${GRAMMAR[kind]}.`);
+
+function cleanName(raw: string | null | undefined, required: boolean): string | null {
+  const name = raw === undefined || raw === null ? '' : normalizeText(String(raw)).trim();
+  if (!name) {
+    if (required) throw invalid('name_required', 'نام لازم است.', 'A name is required.');
+    return null;
+  }
+  if (name.length > 200) throw invalid('name_too_long', 'نام بیش از ۲۰۰ نویسه است.', 'The name is longer than 200 characters.');
+  return name;
+}
+
+/** An upstream base URL: http or https, a host, no credentials, query or fragment; the trailing "/" dropped. */
+export function parseUpstream(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(String(raw).trim());
+  } catch {
+    throw invalid('invalid_upstream', 'نشانی سرویس‌دهنده درست نیست.', 'The upstream URL is not a valid absolute URL.');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalid('invalid_upstream', 'نشانی سرویس‌دهنده باید http یا https باشد.', 'The upstream URL must be http:// or https://.');
+  if (!u.hostname || u.username || u.password || u.search || u.hash || raw.length > 2048) {
+    throw invalid('invalid_upstream', 'نشانی سرویس‌دهنده نباید نام کاربری، رمز، پرس‌وجو یا # داشته باشد.', 'The upstream URL must name a host and carry no credentials, query or fragment.');
+  }
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}
+
+/** Checks an OpenAPI document enough to serve it and read its paths: a JSON object with an `openapi` version. */
+export function parseOpenApi(raw: unknown): { text: string; paths: string[]; endpoints: Endpoint[] } {
+  let doc = raw;
+  if (typeof raw === 'string') {
+    if (Buffer.byteLength(raw) > MAX_OPENAPI_BYTES) throw invalid('openapi_too_large', 'سند OpenAPI بیش از ۲ مگابایت است.', 'The OpenAPI document is larger than 2 MB.');
+    try {
+      doc = JSON.parse(raw);
+    } catch {
+      throw invalid('invalid_openapi', 'سند OpenAPI یک JSON معتبر نیست.', 'The OpenAPI document is not valid JSON (YAML is not accepted).');
+    }
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw invalid('invalid_openapi', 'سند OpenAPI باید یک شیء JSON باشد.', 'The OpenAPI document must be a JSON object.');
+  const d = doc as Record<string, unknown>;
+  if (typeof d.openapi !== 'string' || !/^3\.\d+(\.\d+)?$/.test(d.openapi)) throw invalid('invalid_openapi', 'سند OpenAPI باید فیلد openapi با نسخهٔ 3.x داشته باشد.', 'The OpenAPI document must have an "openapi" field with a 3.x version.');
+  const text = JSON.stringify(doc);
+  if (Buffer.byteLength(text) > MAX_OPENAPI_BYTES) throw invalid('openapi_too_large', 'سند OpenAPI بیش از ۲ مگابایت است.', 'The OpenAPI document is larger than 2 MB.');
+  const pathsObj = d.paths ?? {};
+  if (typeof pathsObj !== 'object' || pathsObj === null || Array.isArray(pathsObj)) throw invalid('invalid_openapi', 'فیلد paths سند OpenAPI باید یک شیء باشد.', 'The "paths" of the OpenAPI document must be an object.');
+  const paths: string[] = [];
+  const endpoints: Endpoint[] = [];
+  for (const [p, item] of Object.entries(pathsObj as Record<string, unknown>)) {
+    if (!parsePattern(p)) throw invalid('invalid_openapi', `مسیر ${p} در سند OpenAPI درست نیست.`, `The OpenAPI path "${p}" is not a valid path template.`);
+    paths.push(p);
+    const ops = item && typeof item === 'object' ? Object.keys(item) : [];
+    for (const m of ops) if ((HTTP_METHODS as readonly string[]).includes(m.toUpperCase())) endpoints.push({ method: m.toUpperCase(), path: p.replace(/\{[^/}]+\}/g, '*') });
+  }
+  return { text, paths, endpoints };
+}
+
+function checkSubject(subject: SubjectLocation, paths: string[]): Array<{ pattern: string[]; index: number }> {
+  if (!['path', 'query', 'header'].includes(subject.in)) throw invalid('invalid_subject', 'محل شناسهٔ شخص باید path، query یا header باشد.', 'The subject must be named in the path, the query or a header.');
+  if (typeof subject.name !== 'string' || !/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(subject.name)) throw invalid('invalid_subject', 'نام پارامتر شناسهٔ شخص درست نیست.', 'The subject parameter name must be letters, digits, "_", ".", "-" (up to 64, starting with a letter).');
+  if (subject.in === 'header' && RESERVED_HEADERS.has(subject.name.toLowerCase())) throw invalid('invalid_subject', 'این سرآیند را درگاه خود به کار می‌برد.', `The gateway itself uses the header "${subject.name}".`);
+  if (subject.in !== 'path') return [];
+  const templates = subjectTemplates(paths, subject.name);
+  if (templates.length === 0) throw invalid('invalid_subject', `هیچ مسیری در سند OpenAPI پارامتر {${subject.name}} ندارد.`, `No path of the OpenAPI document names {${subject.name}}; a subject in the path needs one.`);
+  // Fewer wildcards first: a literal segment is more specific than a parameter.
+  return templates.sort((a, b) => a.pattern.filter((s) => s === '*' || s === '**').length - b.pattern.filter((s) => s === '*' || s === '**').length);
+}
+
+export class Registry {
+  constructor(
+    private readonly db: store.ExchangeDb,
+    private readonly changed: (kind: ChangeKind) => Promise<void>,
+  ) {}
+
+  async addMember(input: { id: string; name: string }, actor: string): Promise<Member> {
+    const id = parseMemberId(String(input.id ?? '').trim());
+    if (!id) throw badId('member', String(input.id));
+    const name = cleanName(input.name, true)!;
+    const text = memberOf(id);
+    const taken = await store.idTakenIgnoringCase(this.db, 'exchange_members', text);
+    if (taken) throw conflict('member_exists', 'این عضو پیش‌تر ثبت شده است.', `The member ${taken} is already registered.`);
+    const row = { id: text, instance: id.instance, member_class: id.memberClass, code: id.member, name, created_at: nowIso(), created_by: actor };
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('exchange_members').values(row).execute();
+      await store.bump(tx, 'registry');
+      await writeAudit(tx, { actor, action: 'exchange.member.add', subject: text, detail: { name } });
+    });
+    await this.changed('registry');
+    return store.toMember(row);
+  }
+
+  async addSubsystem(input: { id: string; name?: string | null }, actor: string): Promise<Subsystem> {
+    const id = parseSubsystemId(String(input.id ?? '').trim());
+    if (!id) throw badId('subsystem', String(input.id));
+    const member = memberOf(id);
+    if (!(await this.db.selectFrom('exchange_members').select('id').where('id', '=', member).executeTakeFirst())) {
+      throw notFound({ fa: `عضو ${member}`, en: `The member ${member}` });
+    }
+    const text = subsystemOf(id);
+    const taken = await store.idTakenIgnoringCase(this.db, 'exchange_subsystems', text);
+    if (taken) throw conflict('subsystem_exists', 'این زیرسامانه پیش‌تر ثبت شده است.', `The subsystem ${taken} is already registered.`);
+    const row = { id: text, member_id: member, code: id.subsystem, name: cleanName(input.name, false), created_at: nowIso(), created_by: actor };
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('exchange_subsystems').values(row).execute();
+      await store.bump(tx, 'registry');
+      await writeAudit(tx, { actor, action: 'exchange.subsystem.add', subject: text, detail: { name: row.name } });
+    });
+    await this.changed('registry');
+    return store.toSubsystem(row);
+  }
+
+  async addService(input: NewService, actor: string): Promise<DataService> {
+    const id = parseServiceId(String(input.id ?? '').trim());
+    if (!id) throw badId('service', String(input.id));
+    const subsystem = subsystemOf(id);
+    if (!(await this.db.selectFrom('exchange_subsystems').select('id').where('id', '=', subsystem).executeTakeFirst())) {
+      throw notFound({ fa: `زیرسامانه ${subsystem}`, en: `The subsystem ${subsystem}` });
+    }
+    const text = `${subsystem}/${id.service}`;
+    const taken = await store.idTakenIgnoringCase(this.db, 'exchange_services', text);
+    if (taken) throw conflict('service_exists', 'این سرویس پیش‌تر ثبت شده است.', `The service ${taken} is already registered.`);
+    const row = this.serviceRow(text, subsystem, id.service, input);
+    await this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('exchange_services').values(row).execute();
+      await store.bump(tx, 'registry');
+      await writeAudit(tx, { actor, action: 'exchange.service.add', subject: text, detail: { upstream: row.upstream_url, classification: row.classification, subject: input.subject ?? null } });
+    });
+    await this.changed('registry');
+    return store.toService({ ...row, has_openapi: row.openapi ? 1 : 0 });
+  }
+
+  /** Replaces a service's description (upstream, OpenAPI, classification, subject, name); contracts stay. */
+  async updateService(input: NewService, actor: string): Promise<DataService> {
+    const existing = await this.db.selectFrom('exchange_services').select(['id', 'subsystem_id', 'code', 'created_at']).where('id', '=', String(input.id ?? '').trim()).executeTakeFirst();
+    if (!existing) throw notFound({ fa: `سرویس ${input.id}`, en: `The service ${input.id}` });
+    const row = { ...this.serviceRow(existing.id, existing.subsystem_id, existing.code, input), created_at: existing.created_at };
+    await this.db.transaction().execute(async (tx) => {
+      const { id: _id, created_at: _c, ...changes } = row;
+      await tx.updateTable('exchange_services').set(changes).where('id', '=', existing.id).execute();
+      await store.bump(tx, 'registry');
+      await writeAudit(tx, { actor, action: 'exchange.service.update', subject: existing.id, detail: { upstream: row.upstream_url, classification: row.classification, subject: input.subject ?? null } });
+    });
+    await this.changed('registry');
+    return store.toService({ ...row, has_openapi: row.openapi ? 1 : 0 });
+  }
+
+  /** A disabled service answers every call with UnknownService; enabling restores it. */
+  async setServiceDisabled(serviceId: string, disabled: boolean, actor: string): Promise<void> {
+    const found = await this.db.selectFrom('exchange_services').select('id').where('id', '=', serviceId).executeTakeFirst();
+    if (!found) throw notFound({ fa: `سرویس ${serviceId}`, en: `The service ${serviceId}` });
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('exchange_services').set({ disabled_at: disabled ? nowIso() : null, updated_at: nowIso() }).where('id', '=', serviceId).execute();
+      await store.bump(tx, 'registry');
+      await writeAudit(tx, { actor, action: disabled ? 'exchange.service.disable' : 'exchange.service.enable', subject: serviceId });
+    });
+    await this.changed('registry');
+  }
+
+  private serviceRow(id: string, subsystem: string, code: string, input: NewService) {
+    const upstream = parseUpstream(input.upstream);
+    const classification = (input.classification ?? 'internal') as Classification;
+    if (!CLASSIFICATIONS.includes(classification)) throw invalid('invalid_classification', 'طبقه‌بندی باید public، internal یا personal باشد.', 'The classification must be public, internal or personal.');
+    const api = input.openapi === undefined || input.openapi === null ? null : parseOpenApi(input.openapi);
+    const subject = input.subject ?? null;
+    if (classification === 'personal' && !subject) throw invalid('subject_required', 'برای دادهٔ شخصی باید محل شناسهٔ شخص (subject) را گفت.', 'A personal-data service must say where a request names the person (--subject in:name).');
+    const templates = subject ? checkSubject(subject, api?.paths ?? []) : [];
+    const now = nowIso();
+    return {
+      id,
+      subsystem_id: subsystem,
+      code,
+      name: cleanName(input.name, false),
+      upstream_url: upstream,
+      openapi: api?.text ?? null,
+      classification,
+      subject_in: subject?.in ?? null,
+      subject_name: subject?.name ?? null,
+      subject_templates: JSON.stringify(templates),
+      endpoints: JSON.stringify(api ? api.endpoints : [{ method: '*', path: '/**' }]),
+      disabled_at: null,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+
+  async members(): Promise<Member[]> {
+    return (await this.db.selectFrom('exchange_members').selectAll().orderBy('id').execute()).map(store.toMember);
+  }
+
+  async subsystems(member?: string): Promise<Subsystem[]> {
+    let q = this.db.selectFrom('exchange_subsystems').selectAll().orderBy('id');
+    if (member) q = q.where('member_id', '=', member);
+    return (await q.execute()).map(store.toSubsystem);
+  }
+
+  async services(filter: { subsystem?: string } = {}): Promise<DataService[]> {
+    let q = store.selectServices(this.db).orderBy('id');
+    if (filter.subsystem) q = q.where('subsystem_id', '=', filter.subsystem);
+    return (await q.execute()).map(store.toService);
+  }
+
+  async service(id: string): Promise<DataService | undefined> {
+    const row = await store.selectServices(this.db).where('id', '=', id).executeTakeFirst();
+    return row ? store.toService(row) : undefined;
+  }
+
+  /** The service's OpenAPI document as stored (JSON text), or null when it has none. */
+  async openApi(id: string): Promise<string | null | undefined> {
+    const row = await this.db.selectFrom('exchange_services').select('openapi').where('id', '=', id).executeTakeFirst();
+    return row ? row.openapi : undefined;
+  }
+}

@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely';
+import { writeAudit } from '../platform/audit.js';
+import { notFound } from '../platform/errors.js';
+import type { OidcPayloadTables } from './oidc/adapter.js';
+import type { RelyingParties } from './oidc/clients.js';
+import type { ProviderHost } from './oidc/host.js';
+
+/**
+ * "My Panjareh" as the identity sees it: a person's browser sessions at the provider and the sites
+ * they let receive their data, read from the provider's own storage, and the means to end either.
+ */
+
+export interface ActiveSession {
+  id: string;
+  signedInAt: string;
+  acr: string | null;
+  amr: string[];
+  sites: string[];
+}
+
+export interface ConnectedSite {
+  grantId: string;
+  clientId: string;
+  name: string;
+  scope: string;
+  since: string;
+}
+
+interface SessionPayload {
+  accountId?: string;
+  loginTs?: number;
+  acr?: string;
+  amr?: string[];
+  authorizations?: Record<string, { sid?: string; grantId?: string }>;
+}
+
+interface GrantPayload {
+  accountId?: string;
+  clientId?: string;
+  iat?: number;
+  openid?: { scope?: string };
+}
+
+type Meta = { ip: string | null; userAgent: string | null };
+
+export class Accounts {
+  private readonly db: Kysely<OidcPayloadTables>;
+
+  constructor(
+    db: Kysely<any>,
+    private readonly clients: RelyingParties,
+    private readonly host: () => ProviderHost | undefined,
+  ) {
+    this.db = db as Kysely<OidcPayloadTables>;
+  }
+
+  private async rows<T>(model: string, subject: string): Promise<{ id: string; payload: T }[]> {
+    const now = new Date().toISOString();
+    const rows = await this.db
+      .selectFrom('oidc_payloads')
+      .select(['id', 'payload'])
+      .where('model', '=', model)
+      .where('account_id', '=', subject)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .execute();
+    return rows.map((r) => ({ id: r.id, payload: JSON.parse(r.payload) as T }));
+  }
+
+  async sessions(subject: string): Promise<ActiveSession[]> {
+    const names = await this.clients.names();
+    return (await this.rows<SessionPayload>('Session', subject))
+      .map(({ id, payload: p }) => ({
+        id,
+        signedInAt: new Date((p.loginTs ?? 0) * 1000).toISOString(),
+        acr: p.acr ?? null,
+        amr: p.amr ?? [],
+        sites: Object.keys(p.authorizations ?? {}).map((c) => names.get(c) ?? c),
+      }))
+      .sort((a, b) => b.signedInAt.localeCompare(a.signedInAt));
+  }
+
+  async sites(subject: string): Promise<ConnectedSite[]> {
+    const names = await this.clients.names();
+    return (await this.rows<GrantPayload>('Grant', subject))
+      .map(({ id, payload: p }) => ({ grantId: id, clientId: p.clientId ?? '', name: names.get(p.clientId ?? '') ?? p.clientId ?? '', scope: p.openid?.scope ?? '', since: new Date((p.iat ?? 0) * 1000).toISOString() }))
+      .sort((a, b) => b.since.localeCompare(a.since));
+  }
+
+  /**
+   * Signs one browser session out: every site it signed in to is told by back-channel logout (those
+   * that registered for it), then the session, and with it the tokens bound to it, is gone.
+   */
+  async endSession(subject: string, sessionId: string, nationalCode: string, meta: Meta): Promise<void> {
+    const session = (await this.rows<SessionPayload>('Session', subject)).find((s) => s.id === sessionId);
+    if (!session) throw notFound({ fa: 'نشست', en: 'The session' });
+    const provider = this.host()?.current;
+    for (const [clientId, auth] of Object.entries(session.payload.authorizations ?? {})) {
+      const client = provider ? await provider.Client.find(clientId) : undefined;
+      const c = client as unknown as { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> } | undefined;
+      if (c?.backchannelLogoutUri) await c.backchannelLogout(subject, auth.sid ?? '').catch(() => undefined);
+    }
+    await this.db.deleteFrom('oidc_payloads').where('model', '=', 'Session').where('id', '=', sessionId).execute();
+    await writeAudit(this.db, { actor: `person:${nationalCode}`, action: 'identity.session.ended', subject: `person:${nationalCode}`, detail: { sessionId, sites: Object.keys(session.payload.authorizations ?? {}) }, ...meta });
+  }
+
+  /** Withdraws what a site was allowed to receive: the grant and every token issued under it. */
+  async revokeSite(subject: string, grantId: string, nationalCode: string, meta: Meta): Promise<void> {
+    const grant = (await this.rows<GrantPayload>('Grant', subject)).find((g) => g.id === grantId);
+    if (!grant) throw notFound({ fa: 'اجازهٔ دسترسی', en: 'The permission' });
+    await this.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
+      await tx.deleteFrom('oidc_payloads').where('model', '=', 'Grant').where('id', '=', grantId).execute();
+      await writeAudit(tx, { actor: `person:${nationalCode}`, action: 'identity.consent.revoked', subject: `oidc-client:${grant.payload.clientId}`, detail: { grantId }, ...meta });
+    });
+  }
+}

@@ -1,0 +1,58 @@
+import * as oidc from 'openid-client';
+
+/**
+ * The portal as a relying party of the national provider, through a general OpenID client library
+ * (openid-client), exactly as an agency's site would do it: discovery, code flow with PKCE, the
+ * client secret sent with client_secret_basic.
+ */
+
+export interface PortalClient {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export class RelyingParty {
+  private config: Promise<oidc.Configuration> | undefined;
+
+  constructor(private readonly c: PortalClient) {}
+
+  private configuration(): Promise<oidc.Configuration> {
+    if (!this.config) {
+      const insecure = this.c.issuer.startsWith('http://');
+      this.config = oidc.discovery(new URL(this.c.issuer), this.c.clientId, undefined, oidc.ClientSecretBasic(this.c.clientSecret), insecure ? { execute: [oidc.allowInsecureRequests] } : undefined);
+      // A failed discovery (the provider not up yet) is tried again on the next sign-in.
+      this.config.catch(() => (this.config = undefined));
+    }
+    return this.config;
+  }
+
+  async start(redirectUri: string, lang: 'fa' | 'en'): Promise<{ url: string; verifier: string; state: string; nonce: string }> {
+    const config = await this.configuration();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid profile national_code phone',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+      ui_locales: lang,
+    });
+    return { url: url.href, verifier, state, nonce };
+  }
+
+  async finish(currentUrl: URL, checks: { verifier: string; state: string; nonce: string }) {
+    const config = await this.configuration();
+    const tokens = await oidc.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: checks.verifier, expectedState: checks.state, expectedNonce: checks.nonce });
+    const claims = tokens.claims()!;
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+    return { idToken: tokens.id_token!, subject: claims.sub, sid: (claims.sid as string | undefined) ?? null, acr: (claims.acr as string | undefined) ?? null, nationalCode: String(info.national_code ?? '') };
+  }
+
+  async endSessionUrl(idToken: string, postLogoutRedirectUri: string): Promise<string> {
+    return oidc.buildEndSessionUrl(await this.configuration(), { id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri }).href;
+  }
+}

@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { NationalIdentity, PortalSession } from '../../identity/index.js';
+import { sharedSecret } from '../../platform/secrets.js';
+import type { DatabaseHandle } from '../../platform/db.js';
+import { prefix, type Lang } from '../i18n.js';
+import { messagePage } from '../signin/pages.js';
+import { accountPage } from './pages.js';
+import { RelyingParty } from './relying-party.js';
+
+/**
+ * The portal's sign-in as a relying party of the national provider, and "My Panjareh". The person's
+ * portal session lives in the database (any node serves it); the browser holds only a random token.
+ */
+
+export const SESSION_COOKIE = 'pj_session';
+const FLOW_COOKIE = 'pj_rp';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    person: PortalSession | null;
+  }
+}
+
+export interface AccountOptions {
+  identity: NationalIdentity;
+  database: DatabaseHandle;
+  publicUrl: string;
+  secureCookies: boolean;
+}
+
+/** Only a path on this site may be returned to after sign-in (no open redirects). */
+const safeReturn = (raw: unknown, lang: Lang): string => (typeof raw === 'string' && /^\/(?![/\\])[^\s]*$/.test(raw) && raw.length < 500 ? raw : `${prefix(lang)}/account`);
+const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,100}$' } } } as const;
+
+/** Makes the signed-in person (or null) known to every route of the portal: call on the root instance. */
+export function recognisePeople(app: FastifyInstance, identity: NationalIdentity): void {
+  app.decorateRequest('person', null);
+  app.addHook('onRequest', async (req) => {
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) req.person = await identity.portalSessions.find(token);
+  });
+}
+
+export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) {
+  const { identity } = opts;
+  const clientId = await identity.clients.ensurePortal(opts.publicUrl, await sharedSecret(opts.database.db, 'portal-client-secret'));
+  const rp = new RelyingParty({ issuer: opts.publicUrl, clientId, clientSecret: await sharedSecret(opts.database.db, 'portal-client-secret') });
+  const cookieOpts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: opts.secureCookies };
+
+  for (const lang of ['fa', 'en'] as Lang[]) {
+    const p = `${prefix(lang)}/account`;
+
+    app.get<{ Querystring: { return?: string } }>(`${p}/signin`, async (req, reply) => {
+      const flow = await rp.start(`${opts.publicUrl}/account/callback`, lang);
+      const state = JSON.stringify({ v: flow.verifier, s: flow.state, n: flow.nonce, r: safeReturn(req.query.return, lang), l: lang });
+      reply.setCookie(FLOW_COOKIE, state, { ...cookieOpts, signed: true, maxAge: 900 });
+      return reply.redirect(flow.url, 303);
+    });
+
+    app.post(`${p}/signout`, { preHandler: app.csrfProtection }, async (req, reply) => {
+      const session = req.person;
+      await identity.portalSessions.close(req.cookies[SESSION_COOKIE]);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      if (!session) return reply.redirect(prefix(lang) || '/', 303);
+      return reply.redirect(await rp.endSessionUrl(session.idToken, `${opts.publicUrl}${prefix(lang)}/`), 303);
+    });
+
+    const requirePerson = async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!req.person) return reply.redirect(`${p}/signin?return=${encodeURIComponent(p)}`, 303);
+    };
+
+    app.get(p, { preHandler: requirePerson }, async (req, reply) => {
+      const person = req.person!;
+      const [found, sessions, sites, signIns, names] = await Promise.all([
+        identity.people.bySubject(person.subject),
+        identity.accounts.sessions(person.subject),
+        identity.accounts.sites(person.subject),
+        identity.people.signIns(person.nationalCode, 30),
+        identity.clients.names(),
+      ]);
+      return sendHtml(
+        reply,
+        accountPage(lang, {
+          csrf: await reply.generateCsrf(),
+          nationalCode: person.nationalCode,
+          person: found?.person ?? null,
+          mobile: await identity.people.mobileOf(person.nationalCode),
+          sessions,
+          sites,
+          signIns: signIns.map((e) => ({ at: e.at, method: e.method, outcome: e.outcome, reason: e.reason, site: e.clientId ? (names.get(e.clientId) ?? e.clientId) : null, ip: e.ip })),
+        }),
+      );
+    });
+
+    app.post<{ Params: { id: string } }>(`${p}/sessions/:id/end`, { preHandler: [app.csrfProtection, requirePerson], schema: { params: idParams } }, async (req, reply) => {
+      await identity.accounts.endSession(req.person!.subject, req.params.id, req.person!.nationalCode, meta(req));
+      return reply.redirect(p, 303);
+    });
+
+    app.post<{ Params: { id: string } }>(`${p}/sites/:id/revoke`, { preHandler: [app.csrfProtection, requirePerson], schema: { params: idParams } }, async (req, reply) => {
+      await identity.accounts.revokeSite(req.person!.subject, req.params.id, req.person!.nationalCode, meta(req));
+      return reply.redirect(p, 303);
+    });
+  }
+
+  app.get<{ Querystring: Record<string, string> }>('/account/callback', async (req, reply) => {
+    const raw = req.cookies[FLOW_COOKIE];
+    const u = raw ? req.unsignCookie(raw) : null;
+    const flow = u?.valid && u.value ? (JSON.parse(u.value) as { v: string; s: string; n: string; r: string; l: Lang }) : null;
+    const lang: Lang = flow?.l ?? 'fa';
+    reply.clearCookie(FLOW_COOKIE, { path: '/' });
+    if (!flow || req.query.error) {
+      const title = lang === 'fa' ? 'ورود انجام نشد' : 'You are not signed in';
+      const lead = req.query.error === 'access_denied' ? (lang === 'fa' ? 'ورود لغو شد.' : 'The sign-in was cancelled.') : lang === 'fa' ? 'این ورود منقضی شده یا نامعتبر است؛ دوباره وارد شوید.' : 'This sign-in has expired or is not valid; sign in again.';
+      return sendHtml(reply, messagePage(lang, title, lead), 400);
+    }
+    const done = await rp.finish(new URL(req.url, opts.publicUrl), { verifier: flow.v, state: flow.s, nonce: flow.n });
+    const token = await identity.portalSessions.open({ nationalCode: done.nationalCode, subject: done.subject, idToken: done.idToken, sid: done.sid, acr: done.acr });
+    reply.setCookie(SESSION_COOKIE, token, { ...cookieOpts, maxAge: 12 * 3600 });
+    return reply.redirect(flow.r, 303);
+  });
+}

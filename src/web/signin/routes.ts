@@ -1,0 +1,150 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { InteractionResults } from 'oidc-provider';
+import { INTERACTION_PREFIX, OTP_MINUTES, SCOPE_CLAIMS, maskMobile, type NationalIdentity } from '../../identity/index.js';
+import { AppError } from '../../platform/errors.js';
+import type { Lang } from '../i18n.js';
+import { consentPage, messagePage, otpPage, signInPage, type SigninContext } from './pages.js';
+import { s } from './strings.js';
+
+/**
+ * The interaction pages of the national identity provider: the provider sends a browser to
+ * /signin/{uid} when someone must sign in or consent, and these pages report the outcome back to it.
+ * Every form carries a CSRF token; the one-time code's id travels in a signed cookie bound to this
+ * interaction's path.
+ */
+
+export interface SigninOptions {
+  identity: NationalIdentity;
+  secureCookies: boolean;
+  ratePerMinute: number;
+}
+
+const OTP_COOKIE = 'pj_otp';
+type Req = FastifyRequest<{ Params: { uid: string }; Querystring: { lang?: string }; Body: Record<string, string | undefined> }>;
+
+const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+const meta = (req: FastifyRequest, clientId?: string) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? null, clientId: clientId ?? null });
+const bodySchema = {
+  type: 'object',
+  properties: { national_code: { type: 'string', maxLength: 40 }, mobile: { type: 'string', maxLength: 40 }, otp: { type: 'string', maxLength: 20 }, decision: { type: 'string', enum: ['allow', 'deny'] }, lang: { type: 'string', enum: ['fa', 'en'] }, _csrf: { type: 'string', maxLength: 200 } },
+} as const;
+const uidParams = { type: 'object', properties: { uid: { type: 'string', pattern: '^[A-Za-z0-9_-]{10,64}$' } } } as const;
+
+export async function signinRoutes(app: FastifyInstance, opts: SigninOptions) {
+  const { identity } = opts;
+  const provider = () => identity.host!.current;
+
+  /** The interaction this page belongs to, or null when it has expired or belongs to another browser. */
+  async function interaction(req: Req, reply: FastifyReply) {
+    try {
+      const details = await provider().interactionDetails(req.raw, reply.raw);
+      return details.uid === req.params.uid ? details : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function langOf(req: Req, details?: { params: Record<string, unknown> } | null): Lang {
+    const chosen = req.body?.lang ?? req.query?.lang;
+    if (chosen === 'en' || chosen === 'fa') return chosen;
+    const ui = String(details?.params.ui_locales ?? '');
+    return /^en\b/.test(ui) ? 'en' : 'fa';
+  }
+
+  async function context(req: Req, reply: FastifyReply, details: { params: Record<string, unknown> }): Promise<SigninContext> {
+    const client = await provider().Client.find(String(details.params.client_id));
+    return { lang: langOf(req, details), uid: req.params.uid, csrf: await reply.generateCsrf(), site: client?.clientName ?? String(details.params.client_id) };
+  }
+
+  const expired = (req: Req, reply: FastifyReply) => {
+    const lang = langOf(req);
+    return sendHtml(reply, messagePage(lang, s(lang).expiredTitle, s(lang).expiredLead), 400);
+  };
+
+  /** Hands the outcome to the provider and sends the browser on to wherever it says. */
+  async function finish(req: Req, reply: FastifyReply, result: InteractionResults) {
+    const to = await provider().interactionResult(req.raw, reply.raw, result, { mergeWithLastSubmission: false });
+    reply.clearCookie(OTP_COOKIE, { path: `${INTERACTION_PREFIX}/${req.params.uid}` });
+    return reply.redirect(to, 303);
+  }
+
+  const posted = { preHandler: app.csrfProtection, schema: { params: uidParams, body: bodySchema }, config: { rateLimit: { max: opts.ratePerMinute, timeWindow: '1 minute' } } };
+
+  app.get(`${INTERACTION_PREFIX}/:uid`, { schema: { params: uidParams } }, async (req: Req, reply) => {
+    const details = await interaction(req, reply);
+    if (!details) return expired(req, reply);
+    const c = await context(req, reply, details);
+    if (details.prompt.name === 'login') return sendHtml(reply, signInPage(c, { passkeys: identity.passkeysEnabled }));
+    if (details.prompt.name === 'consent') {
+      const scopes = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? String(details.params.scope ?? '').split(' ');
+      const claims = [...new Set(scopes.flatMap((sc) => SCOPE_CLAIMS[sc] ?? []))];
+      return sendHtml(reply, consentPage(c, { claims, offline: scopes.includes('offline_access') }));
+    }
+    return expired(req, reply);
+  });
+
+  app.post(`${INTERACTION_PREFIX}/:uid/code`, posted, async (req: Req, reply) => {
+    const details = await interaction(req, reply);
+    if (!details || details.prompt.name !== 'login') return expired(req, reply);
+    const { national_code = '', mobile = '' } = req.body;
+    try {
+      const r = await identity.signIn.requestCode(national_code, mobile, meta(req, String(details.params.client_id)));
+      reply.setCookie(OTP_COOKIE, `${r.otpId}|${r.mobile}`, { path: `${INTERACTION_PREFIX}/${req.params.uid}`, signed: true, httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, maxAge: 600 });
+      return reply.redirect(`${INTERACTION_PREFIX}/${req.params.uid}/otp?lang=${langOf(req, details)}`, 303);
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      const c = await context(req, reply, details);
+      return sendHtml(reply, signInPage(c, { nationalCode: national_code, mobile, errors: [e.messages[c.lang]], passkeys: identity.passkeysEnabled }), e.status);
+    }
+  });
+
+  const otpCookie = (req: Req): { otpId: string; mobile: string } | null => {
+    const raw = req.cookies[OTP_COOKIE];
+    if (!raw) return null;
+    const u = req.unsignCookie(raw);
+    const [otpId, mobile] = u.valid && u.value ? u.value.split('|') : [];
+    return otpId && mobile ? { otpId, mobile } : null;
+  };
+
+  app.get(`${INTERACTION_PREFIX}/:uid/otp`, { schema: { params: uidParams } }, async (req: Req, reply) => {
+    const details = await interaction(req, reply);
+    if (!details || details.prompt.name !== 'login') return expired(req, reply);
+    const sent = otpCookie(req);
+    if (!sent) return reply.redirect(`${INTERACTION_PREFIX}/${req.params.uid}?lang=${langOf(req, details)}`, 303);
+    return sendHtml(reply, otpPage(await context(req, reply, details), { mobile: maskMobile(sent.mobile), minutes: OTP_MINUTES }));
+  });
+
+  app.post(`${INTERACTION_PREFIX}/:uid/otp`, posted, async (req: Req, reply) => {
+    const details = await interaction(req, reply);
+    if (!details || details.prompt.name !== 'login') return expired(req, reply);
+    const sent = otpCookie(req);
+    if (!sent) return reply.redirect(`${INTERACTION_PREFIX}/${req.params.uid}?lang=${langOf(req, details)}`, 303);
+    try {
+      const login = await identity.signIn.verifyCode(sent.otpId, req.body.otp ?? '', meta(req, String(details.params.client_id)));
+      return finish(req, reply, { login: { accountId: login.accountId, acr: login.acr, amr: login.amr, remember: true } });
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      const c = await context(req, reply, details);
+      return sendHtml(reply, otpPage(c, { mobile: maskMobile(sent.mobile), minutes: OTP_MINUTES, errors: [e.messages[c.lang]] }), e.status);
+    }
+  });
+
+  app.post(`${INTERACTION_PREFIX}/:uid/consent`, posted, async (req: Req, reply) => {
+    const details = await interaction(req, reply);
+    if (!details || details.prompt.name !== 'consent' || !details.session) return expired(req, reply);
+    const clientId = String(details.params.client_id);
+    if (req.body.decision !== 'allow') {
+      await identity.audit({ ...meta(req), action: 'identity.consent.denied', accountId: details.session.accountId, clientId });
+      return finish(req, reply, { error: 'access_denied', error_description: 'the person did not allow access' });
+    }
+    const grantId = await identity.grantConsent(provider(), details);
+    await identity.audit({ ...meta(req), action: 'identity.consent.granted', accountId: details.session.accountId, clientId, detail: { scope: details.params.scope } });
+    return finish(req, reply, { consent: { grantId } });
+  });
+
+  app.post(`${INTERACTION_PREFIX}/:uid/abort`, posted, async (req: Req, reply) => {
+    const details = await interaction(req, reply);
+    if (!details) return expired(req, reply);
+    return finish(req, reply, { error: 'access_denied', error_description: 'the person cancelled the sign-in' });
+  });
+}

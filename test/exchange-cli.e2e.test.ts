@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { call, startUpstream } from './exchange-helpers.js';
+import { eventually, freshDatabase, testPlatform, type TestPlatform } from './harness.js';
+
+/** `panjareh exchange …` as an operator uses it, and a running gateway node picking the changes up. */
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let upstream: Awaited<ReturnType<typeof startUpstream>>;
+let node: TestPlatform | undefined;
+
+before(async () => {
+  db = await freshDatabase();
+  upstream = await startUpstream();
+});
+after(async () => {
+  await node?.dispose();
+  await db.drop();
+  await upstream.close();
+});
+
+function cli(args: string[]) {
+  const schemaEnv = db.pgSchema ? { PGOPTIONS: `-c search_path=${db.pgSchema}` } : {};
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    env: { ...process.env, PANJAREH_DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...schemaEnv },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const ok = (args: string[]) => {
+  const r = cli(args);
+  assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
+  return r.out;
+};
+
+test('--help for every exchange command', () => {
+  assert.match(ok(['--help']), /\bexchange\b/);
+  const groups = { member: ['add', 'list'], subsystem: ['add', 'list'], service: ['add', 'update', 'disable', 'enable', 'list'], contract: ['grant', 'apply', 'approve', 'reject', 'revoke', 'list'], key: ['create', 'revoke', 'list'] };
+  for (const [group, commands] of Object.entries(groups)) {
+    assert.match(ok(['exchange', group, '--help']), new RegExp(commands.join('|')));
+    for (const c of commands) assert.match(ok(['exchange', group, c, '--help']), /Usage: panjareh exchange/);
+  }
+  assert.match(ok(['exchange', 'service', 'add', '--help']), /--subject/);
+  assert.match(ok(['exchange', 'contract', 'grant', '--help']), /--legal-basis-covers-personal-data/);
+});
+
+test('register, grant, create a key; a running node serves the call; revoke the key and the node refuses it', async () => {
+  const openapi = path.join(db.dataDir, 'person.json');
+  fs.writeFileSync(openapi, JSON.stringify({ openapi: '3.0.3', info: { title: 'x', version: '1' }, paths: { '/persons/{nationalCode}': { get: {} } } }));
+  ok(['exchange', 'member', 'add', '--id', 'IR/GOV/NOCR', '--name', 'سازمان ثبت احوال']);
+  ok(['exchange', 'member', 'add', '--id', 'IR/COM/10100000001', '--name', 'Bank']);
+  ok(['exchange', 'subsystem', 'add', '--id', 'IR/GOV/NOCR/registry']);
+  ok(['exchange', 'subsystem', 'add', '--id', 'IR/COM/10100000001/kyc', '--name', 'KYC']);
+  assert.match(ok(['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/person', '--upstream', `${upstream.url}/base`, '--openapi', openapi, '--classification', 'personal', '--subject', 'path:nationalCode']), /Registered service IR\/GOV\/NOCR\/registry\/person \(personal\)/);
+  assert.match(ok(['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--paths', '/persons/*', '--rate', '20', '--quota', '1000', '--expires', '2099-12-31', '--legal-basis', 'AML Act art. 7', '--legal-basis-covers-personal-data']), /Granted contract 1/);
+  const created = ok(['exchange', 'key', 'create', '--subsystem', 'IR/COM/10100000001/kyc', '--label', 'production']);
+  const lines = created.trim().split('\n');
+  const key = lines[lines.length - 1]!;
+  assert.match(key, /^pjx_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/, 'the key alone on the last line');
+  assert.doesNotMatch(ok(['exchange', 'key', 'list']), new RegExp(key.slice(-20)), 'list never shows the secret');
+  node = await testPlatform({ shared: db, listen: true });
+  const stored = await sql<{ secret_hash: string }>`select secret_hash from exchange_api_keys`.execute(node.database.db);
+  assert.equal(stored.rows.length, 1);
+  assert.ok(!stored.rows[0]!.secret_hash.includes(key.slice(17)), 'stored hashed');
+
+  assert.match(ok(['exchange', 'member', 'list']), /IR\/GOV\/NOCR\tسازمان ثبت احوال/);
+  assert.match(ok(['exchange', 'service', 'list']), /IR\/GOV\/NOCR\/registry\/person\tpersonal\tpath:nationalCode/);
+  assert.match(ok(['exchange', 'contract', 'list', '--status', 'active']), /^1\tactive\tIR\/COM\/10100000001\/kyc\tIR\/GOV\/NOCR\/registry\/person\tGET\t\/persons\/\*\t20\/s\t1000\/day/m);
+
+  const headers = { 'x-road-client': 'IR/COM/10100000001/kyc', authorization: `ApiKey ${key}` };
+  const a = await call(node.url!, '/r1/IR/GOV/NOCR/registry/person/persons/0499370899', { headers });
+  assert.equal(a.status, 200, a.text);
+  assert.equal(a.json.url, '/base/persons/0499370899');
+
+  ok(['exchange', 'key', 'revoke', '--id', '1']);
+  await eventually(async () => (await call(node!.url!, '/r1/IR/GOV/NOCR/registry/person/persons/0499370899', { headers })).status === 401, 3000);
+  ok(['exchange', 'contract', 'revoke', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person']);
+  assert.match(ok(['exchange', 'contract', 'list']), /^1\trevoked/m);
+  const audited = await sql<{ action: string }>`select action from audit_log where action like 'exchange.%' order by id`.execute(node.database.db);
+  assert.deepEqual(
+    audited.rows.map((r) => r.action),
+    ['exchange.member.add', 'exchange.member.add', 'exchange.subsystem.add', 'exchange.subsystem.add', 'exchange.service.add', 'exchange.contract.grant', 'exchange.key.create', 'exchange.key.revoke', 'exchange.contract.revoke'],
+  );
+});
+
+test('mistakes are one clear line and a non-zero exit', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['exchange', 'member', 'add', '--id', 'IR/XXX/NOCR', '--name', 'x'], /not a valid member id/],
+    [['exchange', 'member', 'add', '--id', 'IR/GOV/nocr', '--name', 'x'], /already registered/],
+    [['exchange', 'subsystem', 'add', '--id', 'IR/GOV/NOWHERE/x'], /member IR\/GOV\/NOWHERE was not found/],
+    [['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/x', '--upstream', 'file:///etc/passwd'], /http:\/\/ or https:\/\//],
+    [['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/x', '--upstream', 'http://u:p@example.org'], /no credentials/],
+    [['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/x', '--upstream', 'http://example.org', '--classification', 'personal'], /--subject/],
+    [['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/x', '--upstream', 'http://example.org', '--classification', 'personal', '--subject', 'path:code'], /No path of the OpenAPI document names \{code\}/],
+    [['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/listMethods', '--upstream', 'http://example.org'], /not a valid service id/],
+    [['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--methods', 'TRACE'], /Methods must be among/],
+    [['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--paths', '/a/../b'], /not a valid path pattern/],
+    [['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--expires', '2001-01-01'], /in the past/],
+    [['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--legal-basis-covers-personal-data'], /legal basis is required/],
+    [['exchange', 'key', 'create', '--subsystem', 'IR/COM/1/none'], /was not found/],
+    [['exchange', 'key', 'revoke', '--id', '1'], /already revoked/],
+    [['exchange', 'contract', 'revoke'], /--id, or with --client and --service/],
+  ];
+  for (const [args, message] of cases) {
+    const r = cli(args);
+    assert.equal(r.code, 1, `${args.join(' ')} exits 1`);
+    assert.match(r.err, message, args.join(' '));
+    assert.equal(r.err.trim().split('\n').filter((l) => !/oidc-provider WARNING/.test(l)).length, 1, `one line: ${r.err}`);
+  }
+});
