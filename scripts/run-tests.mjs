@@ -19,5 +19,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.log(`running ${files.length} test files on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`);
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files], { stdio: 'inherit' });
+// The timeout bounds each file as well as each test: files that drive the command line spend seconds per
+// process loading the platform, and two files share the two cores, so a file may need minutes.
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

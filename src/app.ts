@@ -4,20 +4,20 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { Catalog, catalogMigrations, catalogRoutes } from './catalog/index.js';
 import { DEMO_AGENCIES_PREFIX, DemoAgencies, agencyBackends, agencyMigrations } from './agencies/index.js';
-import { NationalIdentity, StaffDirectory, identityMigrations } from './identity/index.js';
+import { EXCHANGE_RESOURCE, NationalIdentity, StaffDirectory, identityMigrations } from './identity/index.js';
 import type { Config } from './platform/config.js';
 import { openDatabase, isReachable, type DatabaseHandle, type OpenOptions } from './platform/db.js';
 import { createHttpServer } from './platform/http.js';
 import { createOutboundMessages, DevOutbox, devOutboxRoutes, messagingWarning, outboxMigration, type OutboundMessages } from './platform/messaging/index.js';
 import { sharedSecret } from './platform/secrets.js';
 import { keyMigrations, KeyStore } from './platform/keys.js';
-import { Exchange, exchangeMigrations } from './exchange/index.js';
+import { BearerAuthenticator, Exchange, OAuthClientLinks, exchangeMigrations, keyStoreTokenKeys, oauthClientMigrations, sandboxMigrations } from './exchange/index.js';
 import { exchangeAuditMigrations } from './exchange/audit/index.js';
 import { migrate, platformMigrations, type PortableMigration } from './platform/migrations.js';
-import { registerIdentityProvider, registerWeb, registerWebBase, renderErrorPage } from './web/index.js';
+import { developerRoutes, registerIdentityProvider, registerWeb, registerWebBase, renderErrorPage } from './web/index.js';
 
 /** Every migration of every capability, in one order. */
-export const allMigrations: PortableMigration[] = [...platformMigrations, ...keyMigrations, outboxMigration, ...catalogMigrations, ...identityMigrations, ...agencyMigrations, ...exchangeMigrations, ...exchangeAuditMigrations].sort((a, b) => a.name.localeCompare(b.name));
+export const allMigrations: PortableMigration[] = [...platformMigrations, ...keyMigrations, outboxMigration, ...catalogMigrations, ...identityMigrations, ...agencyMigrations, ...exchangeMigrations, ...oauthClientMigrations, ...sandboxMigrations, ...exchangeAuditMigrations].sort((a, b) => a.name.localeCompare(b.name));
 
 export const DEMO_CATALOG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../demo/catalog');
 
@@ -61,6 +61,8 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
   });
   const keys = new KeyStore(database.db);
   const exchange = new Exchange(database.db, { issuer: config.publicUrl, keys, settings: config.exchange, redisUrl: config.redisUrl, dialect: database.dialect });
+  // `Authorization: Bearer`: client-credentials tokens of our own provider, verified on the node (src/exchange/bearer.ts).
+  exchange.useAuthenticator(new BearerAuthenticator({ issuer: config.publicUrl, audience: EXCHANGE_RESOURCE, keys: keyStoreTokenKeys(keys), links: new OAuthClientLinks(database.db), state: exchange.state }));
   return {
     config,
     database,
@@ -74,6 +76,7 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     async close() {
       catalog.read.stopFollowing();
       await exchange.close();
+      messages.close();
       await database.close();
     },
   };
@@ -116,6 +119,8 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
     await registerWeb(app, platform, async (scope: FastifyInstance) => {
       await scope.register(catalogRoutes, { read: catalog.read, publicUrl: config.publicUrl });
     });
+    // The developer portal and the exchange's sandbox (/developers).
+    await app.register(developerRoutes, { exchange: platform.exchange, db: database.db, config });
   }
   return app;
 }

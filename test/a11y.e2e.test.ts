@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { demoCatalog } from '../src/app.js';
 import { Browser as TestBrowser } from './browser.js';
-import { follow } from './signin.js';
+import { follow, signInToPortal } from './signin.js';
+import { connectPortalToExchange } from '../src/web/inquiries/connect.js';
+import { DEMO_FIXTURES } from '../src/agencies/index.js';
 import { testPlatform, type TestPlatform } from './harness.js';
 
 /**
@@ -47,6 +49,12 @@ const paths = (lang: 'fa' | 'en', q: string): PageCase[] => {
     [`${p}/console/login`, 200],
     // Through the portal's relying party to the national identity's sign-in page (its language follows ui_locales).
     [`${p}/account/signin`, 200],
+    // The exchange's developer portal and the portal's public inquiry (the demo agencies are registered in before()).
+    [`${p}/developers`, 200],
+    [`${p}/developers/sandbox`, 200],
+    [`${p}/developers/services/IR/GOV/NOCR/registry/person`, 200],
+    [`${p}/inquiries`, 200],
+    [`${p}/inquiries/postal-address`, 200],
   ].map(([path, status]) => ({ path: path as string, lang, status: status as number }));
 };
 const PAGES = [...paths('fa', 'گذرنامه'), ...paths('en', 'passport')];
@@ -59,8 +67,10 @@ let noJs: BrowserContext;
 let withJs: BrowserContext;
 
 before(async () => {
-  tp = await testPlatform({ listen: true });
+  tp = await testPlatform({ listen: true, env: { PANJAREH_DEMO: 'true' } });
   await tp.catalog.import(demoCatalog(), { actor: 'demo' });
+  await tp.agencies.seed();
+  await connectPortalToExchange(tp);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -116,46 +126,123 @@ function latinDigitsOutsideLtr(page: Page): Promise<string[]> {
   });
 }
 
+/** The page checks: status, size, language and direction; without JavaScript one visible <h1> and Persian digits; axe-core with JavaScript. */
+async function checkPage(c: PageCase, as: { get(url: string): Promise<{ status: number; body: Buffer; contentType: string | null }>; noJs: BrowserContext; withJs: BrowserContext }) {
+  const url = `${tp.url}${c.path}`;
+  const res = await as.get(url);
+  assert.equal(res.status, c.status);
+  if (res.contentType !== null) assert.match(res.contentType, /^text\/html/);
+  assert.ok(res.body.length < MAX_HTML_BYTES, `${res.body.length} bytes of HTML`);
+  const htmlTag = /<html\b[^>]*>/i.exec(res.body.toString('utf8'))?.[0] ?? '';
+  assert.match(htmlTag, c.lang === 'fa' ? /\blang="fa"/ : /\blang="en"/, htmlTag);
+  assert.match(htmlTag, c.lang === 'fa' ? /\bdir="rtl"/ : /\bdir="ltr"/, htmlTag);
+
+  const plain = await as.noJs.newPage();
+  try {
+    const r = await plain.goto(url);
+    assert.equal(r?.status(), c.status);
+    const h1 = plain.locator('h1');
+    assert.equal(await h1.count(), 1, 'one <h1>');
+    assert.ok(await h1.isVisible(), 'the <h1> shows without JavaScript');
+    assert.ok((await h1.innerText()).trim().length > 0, 'the <h1> has text');
+    if (c.lang === 'fa') assert.deepEqual(await latinDigitsOutsideLtr(plain), [], 'Latin digits on a Persian page');
+  } finally {
+    await plain.close();
+  }
+
+  const audited = await as.withJs.newPage();
+  try {
+    await audited.goto(url);
+    const { violations, tags } = await axeAudit(audited);
+    for (const tag of ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']) assert.ok(tags.has(tag), `axe ran no ${tag} rule`);
+    assert.equal(violations.length, 0, `axe-core found violations on ${decodeURIComponent(c.path)}:\n${report(violations)}`);
+  } finally {
+    await audited.close();
+  }
+}
+
+const anonymous = {
+  async get(url: string) {
+    // The sign-in flow needs its cookies kept across redirects, as a browser keeps them.
+    if (url.includes('/account/signin')) {
+      const r = await follow(new TestBrowser(tp.url!), url, tp.url!);
+      return { status: r.status, body: Buffer.from(r.body), contentType: null };
+    }
+    const res = await fetch(url, { headers: { accept: 'text/html' } });
+    return { status: res.status, body: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get('content-type') };
+  },
+  get noJs() {
+    return noJs;
+  },
+  get withJs() {
+    return withJs;
+  },
+};
+
 // Pages are independent, so a few load at once: most of a page's time is spent waiting on Chromium.
 describe('every kind of page', { concurrency: 4 }, () => {
   for (const c of PAGES) {
-    test(`${decodeURIComponent(c.path)} is accessible, light, ${c.lang === 'fa' ? 'RTL Persian' : 'LTR English'} and works without JavaScript`, async () => {
-      const url = `${tp.url}${c.path}`;
-
-      // The sign-in flow needs its cookies kept across redirects, as a browser keeps them.
-      const res = c.path.includes('/account/signin') ? await follow(new TestBrowser(tp.url!), url, tp.url!) : await fetch(url, { headers: { accept: 'text/html' } });
-      const bytes = res instanceof Response ? Buffer.from(await res.arrayBuffer()) : Buffer.from(res.body);
-      assert.equal(res.status, c.status);
-      if (res instanceof Response) assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
-      assert.ok(bytes.length < MAX_HTML_BYTES, `${bytes.length} bytes of HTML`);
-      const htmlTag = /<html\b[^>]*>/i.exec(bytes.toString('utf8'))?.[0] ?? '';
-      assert.match(htmlTag, c.lang === 'fa' ? /\blang="fa"/ : /\blang="en"/, htmlTag);
-      assert.match(htmlTag, c.lang === 'fa' ? /\bdir="rtl"/ : /\bdir="ltr"/, htmlTag);
-
-      const plain = await noJs.newPage();
-      try {
-        const r = await plain.goto(url);
-        assert.equal(r?.status(), c.status);
-        const h1 = plain.locator('h1');
-        assert.equal(await h1.count(), 1, 'one <h1>');
-        assert.ok(await h1.isVisible(), 'the <h1> shows without JavaScript');
-        assert.ok((await h1.innerText()).trim().length > 0, 'the <h1> has text');
-        if (c.lang === 'fa') assert.deepEqual(await latinDigitsOutsideLtr(plain), [], 'Latin digits on a Persian page');
-      } finally {
-        await plain.close();
-      }
-
-      const audited = await withJs.newPage();
-      try {
-        await audited.goto(url);
-        const { violations, tags } = await axeAudit(audited);
-        for (const tag of ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']) assert.ok(tags.has(tag), `axe ran no ${tag} rule`);
-        assert.equal(violations.length, 0, `axe-core found violations on ${decodeURIComponent(c.path)}:\n${report(violations)}`);
-      } finally {
-        await audited.close();
-      }
-    });
+    test(`${decodeURIComponent(c.path)} is accessible, light, ${c.lang === 'fa' ? 'RTL Persian' : 'LTR English'} and works without JavaScript`, () => checkPage(c, anonymous));
   }
+});
+
+/** A signed-in visitor: the test browser's cookies, given to both Chromium contexts too. */
+async function signedIn(b: TestBrowser) {
+  const cookies = b.cookieList().map(([name, value]) => ({ name, value, url: tp.url! }));
+  const [nj, wj] = [await browser.newContext({ javaScriptEnabled: false }), await browser.newContext()];
+  await nj.addCookies(cookies);
+  await wj.addCookies(cookies);
+  return {
+    noJs: nj,
+    withJs: wj,
+    async get(url: string) {
+      const r = await b.get(url);
+      return { status: r.status, body: Buffer.from(r.body), contentType: null };
+    },
+  };
+}
+
+describe('pages behind sign-in', () => {
+  const both = (path: string) => (['fa', 'en'] as const).map((lang) => ({ path: `${lang === 'en' ? '/en' : ''}${path}`, lang, status: 200 }));
+
+  test('a citizen: My Panjareh, consents, data tracker, an inquiry, a consent request', async () => {
+    const ali = DEMO_FIXTURES.person;
+    const b = new TestBrowser(tp.url!);
+    await signInToPortal(b, tp.url!, ali);
+    // An inquiry through the gateway, so the data tracker has a row to show.
+    const form = await b.get('/inquiries/civil-registry');
+    assert.equal((await b.post('/inquiries/civil-registry', { _csrf: TestBrowser.csrf(form.body) })).status, 200);
+    // A business asks for the person's consent.
+    const bank = 'IR/COM/10100000001/kyc';
+    await tp.exchange.registry.addMember({ id: 'IR/COM/10100000001', name: 'بانک نمونه' }, 'test');
+    await tp.exchange.registry.addSubsystem({ id: bank, name: 'احراز هویت مشتری' }, 'test');
+    await tp.exchange.contracts.grant({ client: bank, service: 'IR/GOV/NOCR/registry/person', purpose: 'KYC' }, 'test');
+    const consent = await tp.exchange.consents.request({ subject: ali.nationalCode, client: bank, services: ['IR/GOV/NOCR/registry/person'], purpose: 'افتتاح حساب', expiresAt: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) }, 'test');
+    const as = await signedIn(b);
+    try {
+      for (const path of ['/account', '/account/consents', '/account/data-access', '/inquiries/civil-registry', `/consents/${consent.id}`]) {
+        for (const c of both(path)) await checkPage(c, as);
+      }
+    } finally {
+      await as.noJs.close();
+      await as.withJs.close();
+    }
+  });
+
+  test('the authority: relying parties, exchange onboarding, contracts, keys, the demo outbox', async () => {
+    await tp.staff.add({ username: 'operator', password: 'correct horse battery staple', role: 'admin' });
+    const b = new TestBrowser(tp.url!);
+    assert.equal((await b.signIn('operator', 'correct horse battery staple')).status, 303);
+    const as = await signedIn(b);
+    try {
+      for (const path of ['/console/relying-parties', '/console/exchange', '/console/exchange/services/new', '/console/exchange/contracts', '/console/exchange/keys', '/console/outbox?to=09123456789']) {
+        for (const c of both(path)) await checkPage(c, as);
+      }
+    } finally {
+      await as.noJs.close();
+      await as.withJs.close();
+    }
+  });
 });
 
 test('Persian pages show numbers in Persian digits', async () => {

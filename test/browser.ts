@@ -14,6 +14,11 @@ export class Browser {
     }
   }
 
+  /** The cookies this browser holds, to hand to a real browser. */
+  cookieList(): [string, string][] {
+    return [...this.cookies];
+  }
+
   private headers(extra: Record<string, string> = {}) {
     return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/html', ...extra };
   }

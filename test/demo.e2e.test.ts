@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { DEMO_FIXTURES } from '../src/agencies/index.js';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { demoCatalog } from '../src/app.js';
@@ -76,6 +77,10 @@ test('`npm start` on an empty data directory loads the demo and serves the Persi
     }
     assert.match(out, /Demo catalogue loaded: \d{3} services/);
     assert.match(out, /Demo staff: national reviewer 0499370899 \/ 09123456789/);
+    // The demo editor must be someone who can sign in: alive, with a mobile line (once it was the deceased fixture).
+    const editor = /Demo staff: editor of NOCR (\d{10,12}) \/ (09\d{9})/.exec(out);
+    assert.ok(editor, out);
+    assert.notEqual(editor[1], DEMO_FIXTURES.deceased.nationalCode, 'the demo editor is alive');
     const port = /Open http:\/\/localhost:(\d+)\//.exec(out)![1];
     const res = await fetch(`http://127.0.0.1:${port}/`);
     const html = await res.text();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { CLASSIFICATIONS, DEFAULT_DAILY_QUOTA, DEFAULT_RATE_PER_SECOND, GRAMMAR, type Contract, type ContractTerms, type DataService, type SubjectLocation } from '../exchange/index.js';
+import { CLASSIFICATIONS, DEFAULT_DAILY_QUOTA, DEFAULT_RATE_PER_SECOND, GRAMMAR, OAuthClientLinks, type Contract, type ContractTerms, type DataService, type SubjectLocation } from '../exchange/index.js';
+import { EXCHANGE_RESOURCE } from '../identity/index.js';
 import { invalid } from '../platform/errors.js';
 import { withPlatform } from './context.js';
 
@@ -263,4 +264,70 @@ export function registerExchangeCommands(program: Command): void {
         }
       }),
     );
+  registerOAuthClientCommands(ex);
+}
+
+/** Reads a JWKS file for `client create --jwks-file`: the business's public keys. */
+function readJwks(file: string): { keys: Record<string, unknown>[] } {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as { keys: Record<string, unknown>[] };
+  } catch (e) {
+    throw invalid('jwks_unreadable', 'پروندهٔ JWKS خوانده نشد.', `Cannot read the JWKS file ${file}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * `exchange client …`: OpenID clients whose client-credentials tokens (`Authorization: Bearer`) speak
+ * for a subsystem at the gateway. The client is registered with the national identity's provider;
+ * the link to the subsystem is the exchange's own record.
+ */
+function registerOAuthClientCommands(ex: Command): void {
+  const client = ex.command('client').description('OAuth 2 clients (client credentials, private_key_jwt) that call the gateway with Bearer tokens as a subsystem');
+  client
+    .command('create')
+    .description('register a private_key_jwt client-credentials client with the national identity and link it to a subsystem; prints {"client_id"} as the last line')
+    .requiredOption('--subsystem <id>', 'the subsystem its tokens speak for')
+    .option('--jwks-uri <uri>', 'where the subsystem publishes its public keys (https)')
+    .option('--jwks-file <file>', 'a file with its public keys ({"keys": [...]}), instead of --jwks-uri')
+    .option('--name <name>', 'a name for people (default: the subsystem id)')
+    .action((o: { subsystem: string; jwksUri?: string; jwksFile?: string; name?: string }) =>
+      withPlatform({}, async (p) => {
+        if (!o.jwksUri === !o.jwksFile) throw invalid('jwks_required', 'یکی از --jwks-uri یا --jwks-file را بدهید.', 'Give exactly one of --jwks-uri and --jwks-file.');
+        if (!(await p.exchange.registry.subsystems()).some((s) => s.id === o.subsystem)) throw invalid('unknown_subsystem', `زیرسامانه ${o.subsystem} ثبت نشده است.`, `The subsystem ${o.subsystem} is not registered.`);
+        const r = await p.identity.clients.add({ name: o.name ?? o.subsystem, redirectUris: [], auth: 'private_key_jwt', jwksUri: o.jwksUri, jwks: o.jwksFile ? readJwks(o.jwksFile) : undefined, grantTypes: ['client_credentials'] }, ACTOR);
+        await new OAuthClientLinks(p.database.db).link({ subsystem: o.subsystem, clientId: r.clientId }, ACTOR);
+        console.log(`Registered client ${r.clientId} for ${o.subsystem}. Token endpoint: ${p.config.publicUrl}/oidc/token (grant_type=client_credentials, resource=${EXCHANGE_RESOURCE}); call the gateway with Authorization: Bearer <access_token>.`);
+        console.log(JSON.stringify({ client_id: r.clientId }));
+      }),
+    );
+  client
+    .command('link')
+    .description('let an existing client-credentials client of the national identity call as a subsystem')
+    .requiredOption('--subsystem <id>', 'the subsystem its tokens speak for')
+    .requiredOption('--client-id <id>', 'the OpenID client id')
+    .action((o: { subsystem: string; clientId: string }) =>
+      withPlatform({}, async (p) => {
+        const meta = (await p.identity.clients.metadata(o.clientId)) as { grant_types?: string[] } | undefined;
+        if (!meta) throw invalid('unknown_client', `سامانهٔ ${o.clientId} ثبت نشده یا غیرفعال است.`, `The client ${o.clientId} is not registered or is disabled.`);
+        if (!meta.grant_types?.includes('client_credentials')) throw invalid('not_client_credentials', 'این سامانه اجازهٔ client_credentials ندارد.', `The client ${o.clientId} may not use the client_credentials grant (register it with --client-credentials).`);
+        const l = await new OAuthClientLinks(p.database.db).link({ subsystem: o.subsystem, clientId: o.clientId }, ACTOR);
+        console.log(`Linked client ${l.clientId} to ${l.subsystem}.`);
+      }),
+    );
+  client
+    .command('unlink')
+    .description('stop a client\'s tokens: refused on every gateway node within a second')
+    .requiredOption('--client-id <id>', 'the OpenID client id')
+    .action((o: { clientId: string }) =>
+      withPlatform({}, async (p) => {
+        const l = await new OAuthClientLinks(p.database.db).unlink(o.clientId, ACTOR);
+        console.log(`Unlinked client ${l.clientId} from ${l.subsystem}.`);
+      }),
+    );
+  client
+    .command('list')
+    .description('list the links: client id, subsystem, since')
+    .option('--subsystem <id>', 'only this subsystem\'s')
+    .action((o: { subsystem?: string }) =>
+      withPlatform({}, async (p) => void (await new OAuthClientLinks(p.database.db).list(o.subsystem)).forEach((l) => console.log([l.clientId, l.subsystem, l.createdAt].join('\t')))));
 }

@@ -2,12 +2,13 @@ import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, jwtVerify } from 'jose';
 import { writeAudit } from '../platform/audit.js';
 import { nowIso } from '../platform/db.js';
-import { conflict, forbidden, invalid, notFound } from '../platform/errors.js';
+import { AppError, conflict, forbidden, invalid, notFound } from '../platform/errors.js';
 import type { KeyStore } from '../platform/keys.js';
 import { parsePersonCode } from '../platform/national-code.js';
 import { normalizeText } from '../platform/text.js';
 import { parseExpiry } from './contracts.js';
 import { parseServiceId, parseSubsystemId } from './ids.js';
+import { VerificationKeyCache } from './key-cache.js';
 import type { Consent } from './model.js';
 import type { ExchangeState } from './state.js';
 import * as store from './store.js';
@@ -33,6 +34,8 @@ export const CONSENT_KEY_PURPOSE = 'exchange-consent';
 export const CONSENT_AUDIENCE = 'urn:panjareh:exchange:consent';
 export const CONSENT_TYP = 'consent+jwt';
 export const MAX_CONSENT_DAYS = 366;
+/** Undecided requests one consumer may have open to one person. */
+export const MAX_OPEN_REQUESTS = 5;
 const MAX_TOKEN_LENGTH = 4096;
 const KEY_RECHECK_MS = 5 * 60_000;
 const TOKEN_FORM = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -133,6 +136,43 @@ export class Consents {
     return this.sign(c);
   }
 
+  /**
+   * A consumer's own request, made through the business API with its exchange credential: only for
+   * personal-data services it holds an active contract for (anything else could never be used and
+   * would only trouble the person), and at most `MAX_OPEN_REQUESTS` undecided requests per consumer
+   * and person, so a business cannot flood someone's list.
+   */
+  async requestAsConsumer(r: Omit<ConsentRequest, 'expiresAt'> & { days: number }): Promise<Consent> {
+    const services = [...new Set((r.services ?? []).map((s) => String(s).trim()))];
+    if (services.length === 0 || services.length > 20 || services.some((s) => !parseServiceId(s))) {
+      throw invalid('invalid_services', 'فهرست سرویس‌ها درست نیست (۱ تا ۲۰ شناسهٔ سرویس).', 'Name 1 to 20 valid service ids.');
+    }
+    const days = Number(r.days);
+    if (!Number.isInteger(days) || days < 1 || days > MAX_CONSENT_DAYS) throw invalid('invalid_days', `مدت رضایت باید ۱ تا ${MAX_CONSENT_DAYS} روز باشد.`, `days must be a whole number from 1 to ${MAX_CONSENT_DAYS}.`);
+    const rows = await this.db.selectFrom('exchange_services').select(['id', 'classification', 'disabled_at']).where('id', 'in', services).execute();
+    const contracted = new Set((await this.db.selectFrom('exchange_contracts').select('service').where('client', '=', r.client).where('status', '=', 'active').where('service', 'in', services).execute()).map((c) => c.service));
+    for (const id of services) {
+      const svc = rows.find((x) => x.id === id);
+      if (!svc || svc.disabled_at !== null) throw invalid('unknown_service', 'یکی از سرویس‌ها ثبت نشده است.', `Unknown service: ${id}.`);
+      if (svc.classification !== 'personal') throw invalid('not_personal_data', 'این سرویس اطلاعات شخصی نمی‌دهد و رضایت لازم ندارد.', `${id} does not return personal data; it needs no consent.`);
+      if (!contracted.has(id)) throw new AppError(403, 'no_contract', { fa: 'برای این سرویس قرارداد فعالی ندارید.', en: `${r.client} has no active contract for ${id}.` });
+    }
+    const person = parsePersonCode(String(r.subject ?? ''));
+    if (person) {
+      const open = await this.db
+        .selectFrom('exchange_consents')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('client', '=', r.client)
+        .where('subject', '=', person.code)
+        .where('status', '=', 'requested')
+        .where('expires_at', '>', nowIso())
+        .executeTakeFirstOrThrow();
+      if (Number(open.n) >= MAX_OPEN_REQUESTS) throw conflict('too_many_requests', 'درخواست‌های بی‌پاسخ شما از این شخص بیش از حد است.', `${r.client} already has ${MAX_OPEN_REQUESTS} undecided requests to this person.`);
+    }
+    const expiresAt = new Date(Date.now() + days * 86_400_000).toISOString();
+    return this.request({ subject: r.subject, client: r.client, services, purpose: r.purpose, expiresAt }, `exchange:${r.client}`);
+  }
+
   async get(id: string): Promise<Consent | undefined> {
     if (typeof id !== 'string' || id.length > 64) return undefined;
     const row = await this.db.selectFrom('exchange_consents').selectAll().where('id', '=', id).executeTakeFirst();
@@ -197,15 +237,20 @@ interface VerifiedClaims {
  */
 export class ConsentVerifier {
   private readonly verified = new Map<string, VerifiedClaims>();
-  private readonly publicKeys = new Map<string, { key: KeyObject; at: number }>();
-  private lastKeyMiss = 0;
+  private readonly publicKeys: VerificationKeyCache;
 
   constructor(
     private readonly state: ExchangeState,
-    private readonly keys: ConsentKeyProvider,
+    keys: ConsentKeyProvider,
     private readonly issuer: string,
     private readonly cacheSize = 10_000,
-  ) {}
+  ) {
+    // Only EdDSA keys verify consent tokens; a key of another kind under a matching id is treated as unknown.
+    this.publicKeys = new VerificationKeyCache(async (kid) => {
+      const k = await keys.verification(kid);
+      return k && k.alg === 'EdDSA' ? k.publicKey : undefined;
+    }, KEY_RECHECK_MS);
+  }
 
   async verify(token: string, expect: { client: string; service: string; subject: string | null }, now = Date.now()): Promise<ConsentCheck> {
     let claims = this.verified.get(token);
@@ -236,7 +281,7 @@ export class ConsentVerifier {
     } catch {
       return bad('the consent token is not a compact JWS');
     }
-    const key = await this.publicKey(kid, now);
+    const key = await this.publicKeys.get(kid, now);
     if (!key) return bad('the consent token was not signed by a key of this platform');
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ['EdDSA'], typ: CONSENT_TYP, issuer: this.issuer, audience: CONSENT_AUDIENCE, currentDate: new Date(now) });
@@ -250,21 +295,4 @@ export class ConsentVerifier {
     }
   }
 
-  /** A key is re-read every few minutes, so one that stopped verifying (retired and expired) stops being accepted. */
-  private async publicKey(kid: string, now: number): Promise<KeyObject | undefined> {
-    const hit = this.publicKeys.get(kid);
-    if (hit && now - hit.at < KEY_RECHECK_MS) return hit.key;
-    if (!hit) {
-      if (now - this.lastKeyMiss < 1000) return undefined;
-      this.lastKeyMiss = now;
-    }
-    const k = await this.keys.verification(kid);
-    if (!k || k.alg !== 'EdDSA') {
-      this.publicKeys.delete(kid);
-      return undefined;
-    }
-    if (this.publicKeys.size > 100) this.publicKeys.clear();
-    this.publicKeys.set(kid, { key: k.publicKey, at: now });
-    return k.publicKey;
-  }
 }

@@ -3,6 +3,7 @@ import { nowIso } from '../platform/db.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../platform/errors.js';
 import { normalizeText } from '../platform/text.js';
 import { memberOf, parseServiceId, parseSubsystemId } from './ids.js';
+import { SANDBOX_INSTANCE, isSandboxId } from './sandbox.js';
 import { MAX_PATTERNS, parseMethods, parsePattern } from './matching.js';
 import type { Contract } from './model.js';
 import * as store from './store.js';
@@ -110,6 +111,10 @@ export class Contracts {
     const service = String(a.service ?? '').trim();
     if (!parseSubsystemId(client)) throw invalid('invalid_subsystem_id', 'شناسهٔ زیرسامانهٔ مصرف‌کننده درست نیست.', `"${client}" is not a valid subsystem id (INSTANCE/CLASS/MEMBER/SUBSYSTEM).`);
     if (!parseServiceId(service)) throw invalid('invalid_service_id', 'شناسهٔ سرویس درست نیست.', `"${service}" is not a valid service id (INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE).`);
+    // The sandbox (synthetic data, self-service keys) and production never meet, in either direction.
+    if (isSandboxId(client) !== isSandboxId(service)) {
+      throw invalid('sandbox_boundary', 'قرارداد میان محیط آزمایشی (سندباکس) و محیط اصلی ممکن نیست.', `A contract cannot cross between the sandbox instance (${SANDBOX_INSTANCE}) and production: ${client} → ${service}.`);
+    }
     const terms = normaliseTerms(a);
     const purpose = text(a.purpose, 500, 'purpose', true)!;
     if (!(await this.db.selectFrom('exchange_subsystems').select('id').where('id', '=', client).executeTakeFirst())) throw notFound({ fa: `زیرسامانه ${client}`, en: `The subsystem ${client}` });

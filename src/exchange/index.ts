@@ -22,6 +22,7 @@ export type { AuditSink } from './audit-sink.js';
 export * from './audit/index.js';
 export type { Authenticator, Caller } from './credentials.js';
 export { ApiKeyAuthenticator } from './credentials.js';
+export { BearerAuthenticator, OAuthClientLinks, keyStoreTokenKeys, oauthClientMigrations, type OAuthClientLink, type TokenKeyProvider } from './bearer.js';
 export type { ConsentKeyProvider, ConsentCheck, ConsentRequest } from './consents.js';
 export { CONSENT_AUDIENCE, CONSENT_KEY_PURPOSE, CONSENT_TYP } from './consents.js';
 export type { Member, Subsystem, DataService, Contract, ApiKeyInfo, Consent, Classification, SubjectLocation, Endpoint } from './model.js';
@@ -31,7 +32,8 @@ export type { ContractApplication, ContractTerms, Decider } from './contracts.js
 export { DEFAULT_DAILY_QUOTA, DEFAULT_RATE_PER_SECOND } from './contracts.js';
 export { GRAMMAR, MEMBER_CLASSES, METASERVICES, parseMemberId, parseServiceId, parseSubsystemId } from './ids.js';
 export { XROAD_ERRORS } from './xroad-errors.js';
-export { seedDemoExchange, type DemoExchangeSeed } from './seed.js';
+export { Sandbox, SANDBOX_INSTANCE, SANDBOX_LEGAL_BASIS, SANDBOX_RULES, checkApplication, isSandboxId, isSyntheticUpstream, sandboxIdOf, sandboxMigrations, type DeveloperApplication, type FieldProblem, type SandboxCredentials, type SandboxExchange, type SandboxOptions, type SandboxRules, type SyncResult } from './sandbox.js';
+export { demoUpstreamBase, seedDemoConsumer, seedDemoExchange, type DemoConsumer, type DemoConsumerSeed, type DemoExchangeSeed } from './seed.js';
 
 export interface ExchangeOptions {
   /** The platform's public URL: the issuer of consent tokens. */

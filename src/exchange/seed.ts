@@ -1,4 +1,6 @@
 import { DEMO_AGENCIES } from '../agencies/index.js';
+import { AppError } from '../platform/errors.js';
+import type { Contracts } from './contracts.js';
 import { memberOf, parseSubsystemId } from './ids.js';
 import type { Registry } from './registry.js';
 
@@ -6,7 +8,8 @@ import type { Registry } from './registry.js';
  * The demo agencies on the exchange: each agency a GOV member with one subsystem, each of its
  * back-end operations a data service whose upstream is this node's own loopback address plus the
  * agency's prefix (`http://127.0.0.1:PORT/demo-agencies/nocr`). Idempotent: what is registered
- * already is left alone. Consumers, contracts and keys are not made here.
+ * already is left alone, except that a demo upstream on a loopback address follows the port the
+ * platform now listens on (a restart with another PORT). Consumers are seeded by `seedDemoConsumer`.
  */
 
 export interface DemoExchangeSeed {
@@ -15,13 +18,55 @@ export interface DemoExchangeSeed {
   services: number;
 }
 
+/**
+ * Where the exchange reaches the demo back-ends served by this platform: its own loopback address,
+ * never PUBLIC_URL. The back-ends answer loopback callers only (and refuse anything a proxy
+ * forwarded), and a public address may not even resolve from inside the server, so the gateway calls
+ * the node it runs on. Null when that address cannot be known: port 0 (chosen at listen), or a
+ * specific non-loopback listening address, which a loopback connection cannot reach.
+ */
+export function demoUpstreamBase(host: string, port: number): string | null {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === '::' || h === '::1') return `http://[::1]:${port}`;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)) return `http://${h}:${port}`;
+  if (h === '0.0.0.0' || h === '' || h === 'localhost') return `http://127.0.0.1:${port}`;
+  return null;
+}
+
+/** A loopback upstream that a demo seed made for this agency (so a later seed may move it to another port). */
+function isDemoLoopbackUpstream(url: string, pathPrefix: string): boolean {
+  try {
+    const u = new URL(url);
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    return (host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) && u.pathname === pathPrefix;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs one registration; false when another node registered the same thing first (several nodes
+ * starting together on one database), which the seed takes as done.
+ */
+async function unlessTaken(register: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await register();
+    return true;
+  } catch (e) {
+    if (e instanceof AppError && e.status === 409) return false;
+    if (!(e instanceof AppError) && /unique|duplicate/i.test(String((e as Error)?.message ?? ''))) return false;
+    throw e;
+  }
+}
+
 export async function seedDemoExchange(registry: Registry, opts: { loopbackBaseUrl: string; actor?: string }): Promise<DemoExchangeSeed> {
   const actor = opts.actor ?? 'demo';
   const base = opts.loopbackBaseUrl.replace(/\/+$/, '');
   const have = {
     members: new Set((await registry.members()).map((m) => m.id)),
     subsystems: new Set((await registry.subsystems()).map((s) => s.id)),
-    services: new Set((await registry.services()).map((s) => s.id)),
+    services: new Map((await registry.services()).map((s) => [s.id, s])),
   };
   const made: DemoExchangeSeed = { members: 0, subsystems: 0, services: 0 };
   for (const agency of DEMO_AGENCIES) {
@@ -29,29 +74,84 @@ export async function seedDemoExchange(registry: Registry, opts: { loopbackBaseU
     if (!sub) throw new Error(`demo agency ${agency.id} does not have a valid subsystem id`);
     const member = memberOf(sub);
     if (!have.members.has(member)) {
-      await registry.addMember({ id: member, name: agency.name.en }, actor);
+      if (await unlessTaken(() => registry.addMember({ id: member, name: agency.name.en }, actor))) made.members++;
       have.members.add(member);
-      made.members++;
     }
-    if (!have.subsystems.has(agency.id)) {
-      await registry.addSubsystem({ id: agency.id, name: agency.name.en }, actor);
-      made.subsystems++;
-    }
+    if (!have.subsystems.has(agency.id) && (await unlessTaken(() => registry.addSubsystem({ id: agency.id, name: agency.name.en }, actor)))) made.subsystems++;
+    const upstream = `${base}${agency.pathPrefix}`;
     for (const s of agency.services) {
-      if (have.services.has(s.id)) continue;
-      await registry.addService(
+      const description = {
+        id: s.id,
+        name: s.name.en,
+        upstream,
+        openapi: agency.openapi,
+        classification: s.classification,
+        subject: s.dataSubject ? { in: s.dataSubject.in, name: s.dataSubject.name } : null,
+      };
+      const existing = have.services.get(s.id);
+      if (!existing) {
+        if (await unlessTaken(() => registry.addService(description, actor))) made.services++;
+      } else if (existing.upstream !== upstream && isDemoLoopbackUpstream(existing.upstream, agency.pathPrefix)) {
+        // The platform listens on another port than when this was registered; an upstream an operator pointed elsewhere stays.
+        await registry.updateService({ ...description, classification: existing.classification, subject: existing.subject }, actor);
+      }
+    }
+  }
+  return made;
+}
+
+export interface DemoConsumer {
+  /** The consumer subsystem, `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
+  client: string;
+  memberName: string;
+  subsystemName: string;
+  purpose: string;
+  /** The legal basis of its contracts for personal data; those contracts need no per-person consent token. */
+  legalBasis: string;
+  actor?: string;
+}
+
+export interface DemoConsumerSeed {
+  members: number;
+  subsystems: number;
+  contracts: number;
+}
+
+/**
+ * A consumer of every demo service: its member and subsystem, and one contract per service granted by
+ * the authority, allowing GET on exactly that service's path and nothing else. A service for which the
+ * consumer has ever had a contract is left alone, so a contract the authority revoked stays revoked
+ * across restarts; a demo service not registered (yet) is skipped. API keys are not made here: whoever keeps the key makes it (it is shown once).
+ */
+export async function seedDemoConsumer(exchange: { registry: Registry; contracts: Contracts }, c: DemoConsumer): Promise<DemoConsumerSeed> {
+  const actor = c.actor ?? 'demo';
+  const { registry, contracts } = exchange;
+  const sub = parseSubsystemId(c.client);
+  if (!sub) throw new Error(`${c.client} is not a valid subsystem id`);
+  const member = memberOf(sub);
+  const made: DemoConsumerSeed = { members: 0, subsystems: 0, contracts: 0 };
+  if (!(await registry.members()).some((m) => m.id === member) && (await unlessTaken(() => registry.addMember({ id: member, name: c.memberName }, actor)))) made.members++;
+  if (!(await registry.subsystems(member)).some((s) => s.id === c.client) && (await unlessTaken(() => registry.addSubsystem({ id: c.client, name: c.subsystemName }, actor)))) made.subsystems++;
+  const had = new Set((await contracts.list({ client: c.client })).map((x) => x.service));
+  const registered = new Set((await registry.services()).map((s) => s.id));
+  for (const s of DEMO_AGENCIES.flatMap((a) => a.services)) {
+    if (had.has(s.id) || !registered.has(s.id)) continue;
+    const personal = s.classification === 'personal';
+    const granted = await unlessTaken(() =>
+      contracts.grant(
         {
-          id: s.id,
-          name: s.name.en,
-          upstream: `${base}${agency.pathPrefix}`,
-          openapi: agency.openapi,
-          classification: s.classification,
-          subject: s.dataSubject ? { in: s.dataSubject.in, name: s.dataSubject.name } : null,
+          client: c.client,
+          service: s.id,
+          purpose: c.purpose,
+          methods: [s.method],
+          paths: [s.path],
+          legalBasis: personal ? c.legalBasis : null,
+          legalBasisCoversPersonalData: personal,
         },
         actor,
-      );
-      made.services++;
-    }
+      ),
+    );
+    if (granted) made.contracts++;
   }
   return made;
 }

@@ -9,3 +9,14 @@ export type { ClientSummary, NewClient } from './oidc/clients.js';
 export type { ActiveSession, ConnectedSite } from './account.js';
 export type { PortalSession } from './portal-sessions.js';
 export { StaffGrants, type StaffGrant } from './staff-grants.js';
+export {
+  Passkeys,
+  MAX_PASSKEYS_PER_PERSON,
+  PASSKEY_RP_NAME,
+  authenticationResponseSchema,
+  registrationResponseSchema,
+  maskNationalCode,
+  type StoredPasskey,
+  type PasskeySignIn,
+} from './passkeys.js';
+export { PasskeyCeremonies, passkeyAmr, type PasskeyLogin } from './passkeys-ceremonies.js';

@@ -1,5 +1,6 @@
 import type { PortableMigration } from '../platform/migrations.js';
 import { withId } from '../platform/migrations.js';
+import { passkeyMigrations } from './passkeys-migrations.js';
 
 const staffMigrations: PortableMigration[] = [
   {
@@ -144,4 +145,4 @@ const nationalIdentityMigrations: PortableMigration[] = [
   },
 ];
 
-export const identityMigrations: PortableMigration[] = [...staffMigrations, ...nationalIdentityMigrations];
+export const identityMigrations: PortableMigration[] = [...staffMigrations, ...nationalIdentityMigrations, ...passkeyMigrations];

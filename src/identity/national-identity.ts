@@ -8,6 +8,8 @@ import { sweepExpiredPayloads } from './oidc/adapter.js';
 import { RelyingParties } from './oidc/clients.js';
 import { ProviderHost } from './oidc/host.js';
 import { createProvider } from './oidc/provider.js';
+import { PasskeyCeremonies } from './passkeys-ceremonies.js';
+import { Passkeys } from './passkeys.js';
 import { People } from './people.js';
 import { PortalSessions } from './portal-sessions.js';
 import type { CivilRegistry, MessageSender, MobileOwnershipRegister } from './ports.js';
@@ -53,8 +55,8 @@ export class NationalIdentity {
   readonly portalSessions: PortalSessions;
   readonly staffGrants: StaffGrants;
   host: ProviderHost | undefined;
-  /** Set when the passkey service is plugged in (the sign-in page then offers it). */
-  passkeysEnabled = false;
+  /** Passkeys: made by enablePasskeys once the platform's address (the WebAuthn relying party) is known. */
+  passkeys: PasskeyCeremonies | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -69,8 +71,29 @@ export class NationalIdentity {
     this.signIn = new SignIn(db, this.people, deps.mobiles, deps.messages, deps.pepper, deps.limits ?? DEFAULT_LIMITS, deps.onSendError);
   }
 
+  /** True once passkeys are on (the sign-in page then offers them, My Panjareh lists them). */
+  get passkeysEnabled(): boolean {
+    return this.passkeys !== undefined;
+  }
+
+  /**
+   * Turns passkeys on for the platform at `publicUrl` (PUBLIC_URL): its host is the WebAuthn RP ID,
+   * its origin the only one accepted. Both web roles call this with the same address; a second,
+   * different address is a wiring mistake, since passkeys are bound to one RP ID for good.
+   */
+  enablePasskeys(publicUrl: string): PasskeyCeremonies {
+    const service = new Passkeys(this.db, { publicUrl });
+    if (this.passkeys) {
+      if (this.passkeys.passkeys.origin !== service.origin) throw new Error(`passkeys are already enabled for ${this.passkeys.passkeys.origin}, not ${service.origin}`);
+      return this.passkeys;
+    }
+    this.passkeys = new PasskeyCeremonies(this.db, service, this.people, this.signIn.throttle);
+    return this.passkeys;
+  }
+
   /** Makes this node's OpenID provider (and remakes it when another node rotates the signing keys). */
   async startProvider(o: ProviderOptions): Promise<ProviderHost> {
+    this.enablePasskeys(o.issuer);
     const make = async () =>
       createProvider({
         issuer: o.issuer,
@@ -81,7 +104,6 @@ export class NationalIdentity {
         cookieKeys: o.cookieKeys,
         secureCookies: o.secureCookies,
         trustProxy: o.trustProxy,
-        mobileOf: (nc) => this.people.mobileOf(nc),
         ...o.pages,
       });
     this.host = await ProviderHost.create(o.keys, make);

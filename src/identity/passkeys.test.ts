@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { testPlatform, type TestPlatform } from '../../test/harness.js';
-import { cbor, FLAG_AT, FLAG_UP, FLAG_UV, SoftwareAuthenticator } from '../../test/webauthn-authenticator.js';
+import { cbor, FLAG_AT, FLAG_BE, FLAG_BS, FLAG_UP, FLAG_UV, SoftwareAuthenticator } from '../../test/webauthn-authenticator.js';
 import { AppError } from '../platform/errors.js';
 import { createHttpServer } from '../platform/http.js';
+import { passkeyAmr } from './passkeys-ceremonies.js';
 import { authenticationResponseSchema, MAX_PASSKEYS_PER_PERSON, PASSKEY_RP_NAME, Passkeys, passkeyMigrations, registrationResponseSchema } from './passkeys.js';
 
 /**
@@ -23,9 +24,8 @@ let passkeys: Passkeys;
 before(async () => {
   p = await testPlatform();
   db = p.database.db as Kysely<any>;
-  // Until passkeyMigrations are in allMigrations (the lead wires them), the tables are made here.
   const applied = await db.selectFrom('schema_migrations').select('name').where('name', '=', passkeyMigrations[0]!.name).executeTakeFirst();
-  if (!applied) for (const m of passkeyMigrations) await m.up(db, p.database.dialect);
+  assert.ok(applied, 'the passkey tables are part of the identity migrations');
   passkeys = new Passkeys(db, { publicUrl: PUBLIC_URL });
 });
 after(async () => p.dispose());
@@ -78,7 +78,7 @@ test('register a passkey, then sign in with it without naming anyone', async () 
   assert.deepEqual(request.allowCredentials ?? [], [], 'usernameless: the browser offers its discoverable passkeys');
   assert.equal(request.userVerification, 'required');
   const signIn = await passkeys.verifyAuthentication(authenticator.get(request));
-  assert.deepEqual(signIn, { nationalCode: ALI.nationalCode, credentialId: stored.credentialId, userVerified: true });
+  assert.deepEqual(signIn, { nationalCode: ALI.nationalCode, credentialId: stored.credentialId, userVerified: true, deviceType: 'singleDevice', backedUp: false });
 
   const [listed] = await passkeys.list(ALI.nationalCode);
   assert.equal(listed!.credentialId, stored.credentialId);
@@ -302,4 +302,35 @@ test('the exported JSON Schemas accept what a browser sends and refuse the malfo
   } finally {
     await app.close();
   }
+});
+
+test('a synced passkey (backup eligible and backed up) says so; amr names a software key for it, a hardware key otherwise', async () => {
+  const synced = new SoftwareAuthenticator(PUBLIC_URL);
+  const stored = await passkeys.verifyRegistration(ALI.nationalCode, synced.create(await passkeys.registrationOptions(ALI), { flags: FLAG_UP | FLAG_UV | FLAG_AT | FLAG_BE | FLAG_BS }));
+  assert.equal(stored.deviceType, 'multiDevice');
+  assert.equal(stored.backedUp, true);
+  const use = await passkeys.verifyAuthentication(synced.get(await passkeys.authenticationOptions(), { flags: FLAG_UP | FLAG_UV | FLAG_BE | FLAG_BS }));
+  assert.equal(use.deviceType, 'multiDevice');
+  assert.deepEqual(passkeyAmr(use), ['swk', 'mfa']);
+  const bound = await registered(SARA);
+  const boundUse = await passkeys.verifyAuthentication(bound.authenticator.get(await passkeys.authenticationOptions()));
+  assert.deepEqual(passkeyAmr(boundUse), ['hwk', 'mfa']);
+});
+
+test('sign-in failures are counted per address: after 20 in 15 minutes the address is refused before any check', async () => {
+  await p.agencies.seed(); // the civil registry, which a passkey sign-in consults
+  const ceremonies = p.identity.enablePasskeys(PUBLIC_URL);
+  const meta = { ip: '198.51.100.7', userAgent: 'test', clientId: 'rp-test' };
+  const { authenticator } = await registered(ALI);
+  for (let i = 0; i < 20; i++) await refused(ceremonies.signIn({ id: 'x' }, meta), 'passkey_invalid');
+  // Even a good answer is refused now, and that refusal is recorded too.
+  await refused(ceremonies.signIn(authenticator.get(await passkeys.authenticationOptions()), meta), 'too_many_attempts', 429);
+  const rows = await db.selectFrom('identity_sign_ins').select(['reason']).where('ip', '=', meta.ip).where('method', '=', 'passkey').execute();
+  assert.equal(rows.length, 21);
+  assert.ok(rows.some((r) => /throttled/.test(r.reason)));
+  // Another address is not affected; its good answer signs the person in with the level "high".
+  const login = await ceremonies.signIn(authenticator.get(await passkeys.authenticationOptions()), { ...meta, ip: '198.51.100.8' });
+  assert.equal(login.nationalCode, ALI.nationalCode);
+  assert.equal(login.acr, 'http://eidas.europa.eu/LoA/high');
+  assert.deepEqual(login.amr, ['hwk', 'mfa']);
 });

@@ -55,6 +55,9 @@ export interface PasskeySignIn {
   credentialId: string;
   /** Always true (verification is required); there for the caller's acr/amr. */
   userVerified: boolean;
+  /** What the authenticator says of this use: a synced passkey (multiDevice) or one bound to its device. */
+  deviceType: 'singleDevice' | 'multiDevice';
+  backedUp: boolean;
 }
 
 export interface PasskeyMeta {
@@ -129,8 +132,8 @@ const errors = {
 };
 
 /** The challenge a response answers, read from its clientDataJSON; undefined if it cannot be read. */
-function challengeOf(response: { response?: { clientDataJSON?: unknown } }): string | undefined {
-  const raw = response.response?.clientDataJSON;
+export function challengeOf(response: unknown): string | undefined {
+  const raw = (response as { response?: { clientDataJSON?: unknown } } | null | undefined)?.response?.clientDataJSON;
   if (typeof raw !== 'string' || !B64URL.test(raw) || raw.length > 8192) return undefined;
   try {
     const c = (JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { challenge?: unknown }).challenge;
@@ -322,7 +325,7 @@ export class Passkeys {
       throw errors.failed();
     }
     if (!(await this.store.recordUse(cred.credential_id, info.newCounter, new Date().toISOString()))) throw await this.counterRegression(cred, o.meta);
-    return { nationalCode: cred.national_code, credentialId: cred.credential_id, userVerified: info.userVerified };
+    return { nationalCode: cred.national_code, credentialId: cred.credential_id, userVerified: info.userVerified, deviceType: info.credentialDeviceType, backedUp: info.credentialBackedUp };
   }
 
   /**
@@ -333,6 +336,12 @@ export class Passkeys {
   private async counterRegression(cred: PasskeyRow, meta?: PasskeyMeta): Promise<AppError> {
     await writeAudit(this.db, { actor: `person:${cred.national_code}`, action: 'identity.passkey.counter_regression', subject: `person:${cred.national_code}`, detail: { credentialId: cred.credential_id }, ip: meta?.ip, userAgent: meta?.userAgent });
     return errors.counter();
+  }
+
+  /** Whose passkey a credential id is (for the owner's sign-in log when a use of it fails); undefined when unknown. */
+  async ownerOf(credentialId: unknown): Promise<string | undefined> {
+    if (typeof credentialId !== 'string' || !B64URL.test(credentialId) || credentialId.length > 1400) return undefined;
+    return (await this.store.credential(credentialId))?.national_code;
   }
 
   /** The person's passkeys, newest first. */

@@ -45,7 +45,7 @@ const CLAIMS_CACHE_MS = 60_000;
 export class People {
   private readonly db: Kysely<PeopleTables>;
   /** Registry answers by subject, for a minute: userinfo then needs no lookup beyond the access token's. */
-  private readonly cache = new Map<string, { at: number; nationalCode: string; person: RegistryPerson | null }>();
+  private readonly cache = new Map<string, { at: number; nationalCode: string; person: RegistryPerson | null; mobile: string | null }>();
 
   constructor(
     db: Kysely<any>,
@@ -67,12 +67,13 @@ export class People {
   }
 
   /** The person behind a subject id, with their registry record (cached briefly). */
-  async bySubject(subject: string): Promise<{ nationalCode: string; person: RegistryPerson | null } | null> {
+  async bySubject(subject: string): Promise<{ nationalCode: string; person: RegistryPerson | null; mobile: string | null } | null> {
     const hit = this.cache.get(subject);
     if (hit && Date.now() - hit.at < CLAIMS_CACHE_MS) return hit;
-    const row = await this.db.selectFrom('identity_people').select('national_code').where('subject', '=', subject).executeTakeFirst();
+    // The verified mobile (the phone claim) comes with the same row, so a userinfo call reads nothing but its token and grant.
+    const row = await this.db.selectFrom('identity_people').select(['national_code', 'mobile']).where('subject', '=', subject).executeTakeFirst();
     if (!row) return null;
-    const entry = { at: Date.now(), nationalCode: row.national_code, person: await this.registry.person(row.national_code) };
+    const entry = { at: Date.now(), nationalCode: row.national_code, person: await this.registry.person(row.national_code), mobile: row.mobile };
     if (this.cache.size > 50_000) this.cache.clear();
     this.cache.set(subject, entry);
     return entry;
@@ -80,6 +81,8 @@ export class People {
 
   async setMobile(nationalCode: string, mobile: string): Promise<void> {
     await this.db.updateTable('identity_people').set({ mobile }).where('national_code', '=', nationalCode).execute();
+    // This node sees the new mobile at once; other nodes within the cache's minute, like the registry record.
+    for (const [subject, entry] of this.cache) if (entry.nationalCode === nationalCode) this.cache.delete(subject);
   }
 
   async mobileOf(nationalCode: string): Promise<string | null> {

@@ -25,6 +25,8 @@ export interface Config {
   workers: number;
   /** The HTTP SMS gateway (PANJAREH_SMS_URL …); unset sends texts to the development outbox in demo mode. */
   sms: { url: string; token?: string; username?: string; password?: string; from?: string; timeoutMs: number } | undefined;
+  /** The SMTP relay for e-mail (PANJAREH_SMTP_URL …); unset sends e-mail to the development outbox in demo mode. */
+  mail: { host: string; port: number; implicitTls: boolean; username?: string; password?: string; from: string; timeoutMs: number } | undefined;
   /** The data exchange's gateway and its caches (PANJAREH_GATEWAY_*, PANJAREH_EXCHANGE_SYNC_MS). */
   exchange: ExchangeSettings;
 }
@@ -112,6 +114,29 @@ function parseWorkers(raw: string | number, source: string): number {
   return n;
 }
 
+/** PANJAREH_SMTP_URL (smtp://host[:587] with STARTTLS, or smtps://host[:465]), PANJAREH_SMTP_USER/PASSWORD, PANJAREH_MAIL_FROM, PANJAREH_SMTP_TIMEOUT_MS. */
+function parseMail(env: NodeJS.ProcessEnv): Config['mail'] {
+  const raw = env.PANJAREH_SMTP_URL?.trim();
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    u = new URL('invalid:');
+  }
+  // The address is not echoed: it may carry credentials.
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') throw new ConfigError('PANJAREH_SMTP_URL must be an smtp:// or smtps:// URL');
+  if (u.username || u.password) throw new ConfigError('PANJAREH_SMTP_URL must not carry credentials; use PANJAREH_SMTP_USER and PANJAREH_SMTP_PASSWORD');
+  const from = env.PANJAREH_MAIL_FROM?.trim();
+  if (!from || !/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(from)) throw new ConfigError('PANJAREH_SMTP_URL needs PANJAREH_MAIL_FROM, the sender address (noreply@example.ir or "Panjareh <noreply@example.ir>")');
+  const user = env.PANJAREH_SMTP_USER || undefined;
+  if (user && !env.PANJAREH_SMTP_PASSWORD) throw new ConfigError('PANJAREH_SMTP_USER needs PANJAREH_SMTP_PASSWORD');
+  const timeoutMs = Number(env.PANJAREH_SMTP_TIMEOUT_MS ?? '10000');
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 100) throw new ConfigError(`PANJAREH_SMTP_TIMEOUT_MS must be a whole number of milliseconds of at least 100, got "${env.PANJAREH_SMTP_TIMEOUT_MS}"`);
+  const implicitTls = u.protocol === 'smtps:';
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: u.port ? Number(u.port) : implicitTls ? 465 : 587, implicitTls, username: user, password: user ? env.PANJAREH_SMTP_PASSWORD : undefined, from, timeoutMs };
+}
+
 function isHttpUrl(raw: string): boolean {
   try {
     const u = new URL(raw);
@@ -166,10 +191,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   const sms = smsUrl
     ? { url: smsUrl, token: smsToken, username: smsUser, password: smsUser ? env.PANJAREH_SMS_PASSWORD : undefined, from: env.PANJAREH_SMS_FROM || undefined, timeoutMs: smsTimeout }
     : undefined;
+  const mail = parseMail(env);
   return {
     port,
     host,
     sms,
+    mail,
     dataDir,
     databaseUrl,
     demo: parseBool(env.PANJAREH_DEMO, 'PANJAREH_DEMO', true),

@@ -16,14 +16,20 @@ import type { KeyStore } from '../platform/keys.js';
 import type { AppError } from '../platform/errors.js';
 import { sharedSecret } from '../platform/secrets.js';
 import type { DatabaseHandle } from '../platform/db.js';
+import type { Exchange } from '../exchange/index.js';
+import { writeAudit } from '../platform/audit.js';
+import { DevOutbox } from '../platform/messaging/index.js';
 import { citizenRoutes, errorPage } from './citizen/routes.js';
+import { inquiryRoutes } from './inquiries/routes.js';
 import { accountRoutes, recognisePeople } from './account/routes.js';
 import { consoleRoutes } from './console/routes.js';
+import { consentRoutes } from './consent/routes.js';
 import { html } from './html.js';
 import { prefix, t } from './i18n.js';
 import { page } from './layout.js';
 import { providerPages } from './signin/provider-pages.js';
 import { signinRoutes } from './signin/routes.js';
+export { developerRoutes } from './developers/routes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fontsDir = path.join(path.dirname(createRequire(import.meta.url).resolve('vazirmatn/package.json')), 'fonts', 'webfonts');
@@ -33,7 +39,9 @@ export interface WebDeps {
   staff: StaffDirectory;
   identity: NationalIdentity;
   database: DatabaseHandle;
-  config: { publicUrl: string; loginRatePerMinute: number; redisUrl: string | undefined; workers: number };
+  config: { publicUrl: string; loginRatePerMinute: number; redisUrl: string | undefined; workers: number; demo?: boolean };
+  /** The data exchange, for the console's onboarding pages. */
+  exchange?: Exchange;
 }
 
 /** Error pages for browsers, in the language of the requested address. */
@@ -94,6 +102,17 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps, registerA
   await registerApi(app);
   recognisePeople(app, deps.identity);
   await app.register(accountRoutes, { identity: deps.identity, database: deps.database, publicUrl: deps.config.publicUrl, secureCookies: secure });
+  await app.register(consentRoutes, deps);
   await app.register(citizenRoutes, { catalog: deps.catalog });
-  await app.register(consoleRoutes, { catalog: deps.catalog, staff: deps.staff, identity: deps.identity, secureCookies: secure, loginRatePerMinute: perWorkerRate(deps) });
+  await app.register(inquiryRoutes, { database: deps.database, publicUrl: deps.config.publicUrl, localGateway: (deps.config as { roles?: readonly string[] }).roles?.includes('gateway') ?? true });
+  await app.register(consoleRoutes, {
+    catalog: deps.catalog,
+    staff: deps.staff,
+    identity: deps.identity,
+    secureCookies: secure,
+    loginRatePerMinute: perWorkerRate(deps),
+    exchange: deps.exchange,
+    outbox: deps.config.demo ? new DevOutbox(deps.database.db) : undefined,
+    audit: (entry) => writeAudit(deps.database.db, entry),
+  });
 }

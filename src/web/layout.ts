@@ -46,6 +46,7 @@ ${o.body}
     <p>${s.footer}</p>
     <ul class="inline-list">
       <li><a href="${prefix(o.lang)}/organizations">${s.allOrganizations}</a></li>
+      <li><a href="${prefix(o.lang)}/developers">${s.developers}</a></li>
       <li><a href="/api/docs">${s.apiDocs}</a></li>
       <li><a href="${prefix(o.lang)}/console">${s.staff}</a></li>
     </ul>

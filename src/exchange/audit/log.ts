@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { nowIso } from '../../platform/db.js';
 import type { KeyStore } from '../../platform/keys.js';
-import { GENESIS, recordHash, toFields, type AuditRow, type ExchangeAuditRecord, type RecordFields } from './record.js';
+import { GENESIS, canonicalRecord, hashOfCanonical, toFields, type AuditRow, type ExchangeAuditRecord, type RecordFields } from './record.js';
 import { makeSeal } from './seal.js';
+import { SqliteAuditWriter } from './sqlite-writer.js';
 import { accessesOf, auditStats, type AccessOptions, type StatsDimension } from './stats.js';
 import { chainHead, insertRows, lastSeal, registerChain, type AuditDb, type SealRow } from './store.js';
 import { verifyAuditLog } from './verify.js';
@@ -80,8 +81,11 @@ export class ExchangeAuditLog {
   private readonly sealEveryMs: number;
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
+  private readonly sqlite: boolean;
   private readonly sqliteFull: boolean;
   private sqliteRestore: number | null = null;
+  /** SQLite: the worker thread that commits off the event loop; null for an in-memory database; undefined until the first commit. */
+  private sqliteWriter: SqliteAuditWriter | null | undefined;
 
   private queue: Pending[] = [];
   private running: Promise<void> | null = null;
@@ -109,7 +113,8 @@ export class ExchangeAuditLog {
     this.sealEveryMs = positive(opts.sealEveryMs, 5000, 'sealEveryMs', 10);
     this.maxBatch = positive(opts.maxBatch, 2000, 'maxBatch');
     this.maxWaitMs = positive(opts.maxWaitMs, 0, 'maxWaitMs', 0);
-    this.sqliteFull = dialect === 'sqlite' && (opts.sqliteSync ?? 'full') === 'full';
+    this.sqlite = dialect === 'sqlite';
+    this.sqliteFull = this.sqlite && (opts.sqliteSync ?? 'full') === 'full';
     this.m = { nodeId: node, chain: null, records: 0, batches: 0, failedBatches: 0, largestBatch: 0, seals: 0, batchSizes: {} };
     // While idle with unsealed records, seal once sealEveryMs has passed; under load the batches carry the seals.
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(1000, this.sealEveryMs / 2)));
@@ -143,6 +148,8 @@ export class ExchangeAuditLog {
     this.sealWanted = true;
     this.kick();
     await this.flush();
+    await this.sqliteWriter?.close();
+    this.sqliteWriter = undefined;
   }
 
   metrics(): AuditWriterMetrics {
@@ -193,10 +200,11 @@ export class ExchangeAuditLog {
         if (batch.length) this.m.failedBatches++;
         for (const p of batch) p.reject(e);
       }
-      // Let one turn of the event loop run (no timer: microseconds) before looking at the queue again, so
-      // that the callers just answered, and requests read meanwhile (SQLite's commit blocks the loop),
-      // form the next batch together instead of the first of them committing alone.
-      await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
+      // Let the event loop turn (no timer: microseconds) before looking at the queue again, so that the
+      // callers just answered, and requests read meanwhile, form the next batch together instead of the
+      // first of them committing alone. A commit on the main connection blocks the loop (SQLite in
+      // memory), so requests wait unread: two turns then. With the writer thread they were read during it.
+      await new Promise<void>((r) => (this.sqliteWriter ? setImmediate(r) : setImmediate(() => setImmediate(r))));
     }
     // No await between the loop's last check and this line: an append now starts a new drain.
     this.running = null;
@@ -205,9 +213,12 @@ export class ExchangeAuditLog {
   /** Reads this node's chain head; a chain whose seals reach past its last record is left as evidence. */
   private async load(): Promise<{ seq: number; hash: string }> {
     if (this.head) return this.head;
-    if (this.sqliteFull && this.sqliteRestore === null) {
+    if (this.sqlite && this.sqliteRestore === null) {
       const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(this.db);
       this.sqliteRestore = Number(rows[0]?.synchronous ?? 1);
+    }
+    if (this.sqlite && this.sqliteWriter === undefined) {
+      this.sqliteWriter = await SqliteAuditWriter.open(this.db, this.sqliteFull ? 'FULL' : String(this.sqliteRestore ?? 1));
     }
     const chain = this.chain ?? this.nodeId;
     await registerChain(this.db, chain, this.nodeId, nowIso());
@@ -235,26 +246,34 @@ export class ExchangeAuditLog {
       const head = await this.load();
       const chain = this.chain!;
       let prev = head.hash;
-      const rows: AuditRow[] = batch.map((f, i) => {
+      // For the SQLite writer thread, one JSON text of [canonical array, provider, hash] per record: the
+      // canonical text is made for the hash anyway, and one string crosses to the thread far cheaper
+      // than thousands of structured-cloned values.
+      const toThread = this.sqliteWriter !== null && this.sqliteWriter !== undefined;
+      const rows: AuditRow[] = [];
+      const parts: string[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        const f = batch[i]!;
         const seq = head.seq + 1 + i;
-        const hash = recordHash(chain, seq, prev, f);
-        const row = { ...f, chain_id: chain, seq, prev_hash: prev, hash };
+        const canonical = canonicalRecord(chain, seq, prev, f);
+        const hash = hashOfCanonical(canonical);
+        if (toThread) parts.push(`[${canonical},${JSON.stringify(f.provider)},"${hash}"]`);
+        else rows.push({ ...f, chain_id: chain, seq, prev_hash: prev, hash });
         prev = hash;
-        return row;
-      });
-      const top = rows.length ? { seq: rows[rows.length - 1]!.seq, hash: prev } : head;
+      }
+      const top = batch.length ? { seq: head.seq + batch.length, hash: prev } : head;
       const due = this.sealWanted || top.seq - this.sealedSeq >= this.sealEveryRecords || Date.now() - this.lastSealAt >= this.sealEveryMs;
       let seal: SealRow | null = null;
       if (top.seq > this.sealedSeq && due) {
         // A seal that cannot be signed now must not cost the records their commit: the next batch tries again.
         seal = await makeSeal(this.keys, chain, top.seq, top.hash, nowIso()).catch(() => null);
       }
-      if (!rows.length && !seal) {
+      if (!batch.length && !seal) {
         this.sealWanted = false;
         return;
       }
       try {
-        await this.write(rows, seal);
+        await this.write(rows, `[${parts.join(',')}]`, seal);
       } catch (e) {
         this.head = null;
         // Another live process writes this chain (the same node id twice): continue on a fresh chain.
@@ -275,10 +294,14 @@ export class ExchangeAuditLog {
     }
   }
 
-  private async write(rows: AuditRow[], seal: SealRow | null): Promise<void> {
+  private async write(rows: AuditRow[], text: string, seal: SealRow | null): Promise<void> {
+    if (this.sqliteWriter) return this.sqliteWriter.write(text, seal);
+    // PostgreSQL: a batch without a seal is one INSERT, atomic on its own, so one round trip (and one
+    // commit) instead of BEGIN, INSERT, COMMIT.
+    if (!this.sqlite && !seal && rows.length > 0) return insertRows(this.db, rows, 'postgres');
     const work = (db: AuditDb) =>
       db.transaction().execute(async (tx) => {
-        await insertRows(tx, rows);
+        await insertRows(tx, rows, this.sqlite ? 'sqlite' : 'postgres');
         if (seal) await tx.insertInto('exchange_audit_seals').values(seal).execute();
       });
     if (!this.sqliteFull) return work(this.db);

@@ -124,7 +124,17 @@ export function toFields(r: ExchangeAuditRecord): RecordFields {
  * any language's JSON encoder that does not add spaces gives the same bytes.
  */
 export function recordHash(chain: string, seq: number, prev: string, f: RecordFields): string {
-  const canonical = JSON.stringify([
+  return hashOfCanonical(canonicalRecord(chain, seq, prev, f));
+}
+
+export const hashOfCanonical = (canonical: string): string => createHash('sha256').update(canonical).digest('hex');
+
+/** What each element of the canonical array is: the tag, then stored columns (the SQLite writer maps them back). */
+export const CANONICAL_ORDER = ['tag', 'chain_id', 'seq', 'prev_hash', 'id', 'at', 'client', 'service', 'method', 'path', 'subject', 'consent_id', 'legal_basis', 'status', 'error_type', 'latency_us', 'request_bytes', 'response_bytes', 'request_hash', 'response_hash'] as const;
+
+/** The canonical JSON text a record's hash is taken over (see recordHash). */
+export function canonicalRecord(chain: string, seq: number, prev: string, f: RecordFields): string {
+  return JSON.stringify([
     RECORD_TAG,
     chain,
     seq,
@@ -146,7 +156,6 @@ export function recordHash(chain: string, seq: number, prev: string, f: RecordFi
     f.request_hash,
     f.response_hash,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
 }
 
 /** A stored row back in the gateway's terms. */

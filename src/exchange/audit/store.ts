@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AuditRow } from './record.js';
 
 /** SQL of the exchange audit log; nothing else touches these tables. */
@@ -23,7 +23,40 @@ export type AuditDb = Kysely<ExchangeAuditTables>;
 /** Rows per INSERT statement: 21 columns keeps it under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
 const INSERT_CHUNK = 500;
 
-export async function insertRows(db: AuditDb, rows: AuditRow[]): Promise<void> {
+/** Every column of exchange_audit with its PostgreSQL type, for the array insert. */
+const PG_COLUMNS: ReadonlyArray<readonly [keyof AuditRow, string]> = [
+  ['chain_id', 'text'],
+  ['seq', 'bigint'],
+  ['id', 'text'],
+  ['at', 'text'],
+  ['client', 'text'],
+  ['service', 'text'],
+  ['provider', 'text'],
+  ['method', 'text'],
+  ['path', 'text'],
+  ['subject', 'text'],
+  ['consent_id', 'text'],
+  ['legal_basis', 'text'],
+  ['status', 'integer'],
+  ['error_type', 'text'],
+  ['latency_us', 'bigint'],
+  ['request_bytes', 'bigint'],
+  ['response_bytes', 'bigint'],
+  ['request_hash', 'text'],
+  ['response_hash', 'text'],
+  ['prev_hash', 'text'],
+  ['hash', 'text'],
+];
+const PG_INSERT_HEAD = sql.raw(`insert into exchange_audit (${PG_COLUMNS.map(([c]) => c).join(', ')}) select * from unnest(`);
+
+export async function insertRows(db: AuditDb, rows: AuditRow[], dialect: 'sqlite' | 'postgres' = 'sqlite'): Promise<void> {
+  if (dialect === 'postgres' && rows.length > 0) {
+    // One statement of the same text for any batch size: 21 array parameters, one per column, instead
+    // of a statement built (and planned) anew for each size with 21 parameters per row.
+    const arrays = PG_COLUMNS.map(([c, type]) => sql`${rows.map((r) => r[c])}::${sql.raw(type)}[]`);
+    await sql`${PG_INSERT_HEAD}${sql.join(arrays)})`.execute(db);
+    return;
+  }
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await db.insertInto('exchange_audit').values(rows.slice(i, i + INSERT_CHUNK)).execute();
   }

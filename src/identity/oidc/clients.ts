@@ -32,6 +32,8 @@ export interface NewClient {
   postLogoutRedirectUris?: string[];
   auth?: ClientAuth;
   jwksUri?: string;
+  /** The site's public keys themselves, for private_key_jwt without a jwks_uri (e.g. a server that publishes none). */
+  jwks?: { keys: Record<string, unknown>[] };
   backchannelLogoutUri?: string;
   /** `client_credentials` for data-exchange subsystems that call with tokens instead of API keys. */
   grantTypes?: ('authorization_code' | 'refresh_token' | 'client_credentials')[];
@@ -75,6 +77,17 @@ function checkUri(raw: string, field: string): string {
   return u.href;
 }
 
+/** A public JWK set: 1 to 10 keys, none of them private or symmetric. */
+function checkJwks(raw: unknown): { keys: Record<string, unknown>[] } {
+  const keys = (raw as { keys?: unknown })?.keys;
+  const bad = () => invalid('invalid_jwks', 'مجموعهٔ کلیدهای عمومی (JWKS) درست نیست.', 'The JWKS must be {"keys": [...]} with 1 to 10 public keys (kty EC, RSA or OKP, no private parts).');
+  if (!Array.isArray(keys) || keys.length < 1 || keys.length > 10) throw bad();
+  for (const k of keys) {
+    if (!k || typeof k !== 'object' || !['EC', 'RSA', 'OKP'].includes((k as { kty?: string }).kty ?? '') || ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'].some((f) => f in k)) throw bad();
+  }
+  return { keys: keys as Record<string, unknown>[] };
+}
+
 export class RelyingParties {
   private readonly db: Kysely<OidcClientTables>;
   private readonly cache = new Map<string, { at: number; metadata: AdapterPayload | undefined }>();
@@ -91,7 +104,9 @@ export class RelyingParties {
     const redirectUris = (input.redirectUris ?? []).map((u) => checkUri(u, 'redirect_uri'));
     if (interactive && redirectUris.length === 0) throw invalid('redirect_uri_required', 'دست‌کم یک نشانی بازگشت لازم است.', 'At least one --redirect-uri is required.');
     const auth = input.auth ?? 'client_secret_basic';
-    if (auth === 'private_key_jwt' && !input.jwksUri) throw invalid('jwks_uri_required', 'برای private_key_jwt نشانی کلیدهای عمومی (jwks_uri) لازم است.', 'private_key_jwt needs --jwks-uri, where the site publishes its public keys.');
+    const jwks = input.jwks === undefined ? undefined : checkJwks(input.jwks);
+    if (jwks && input.jwksUri) throw invalid('jwks_conflict', 'فقط یکی از jwks و jwks_uri را بدهید.', 'Give either the keys (jwks) or where they are published (jwks_uri), not both.');
+    if (auth === 'private_key_jwt' && !input.jwksUri && !jwks) throw invalid('jwks_uri_required', 'برای private_key_jwt نشانی کلیدهای عمومی (jwks_uri) لازم است.', 'private_key_jwt needs --jwks-uri, where the site publishes its public keys.');
     const jwksUri = input.jwksUri ? checkUri(input.jwksUri, 'jwks_uri') : undefined;
     const clientId = `rp-${randomBytes(9).toString('base64url')}`;
     const clientSecret = auth === 'client_secret_basic' ? randomBytes(32).toString('base64url') : null;
@@ -104,6 +119,7 @@ export class RelyingParties {
       grant_types: grantTypes,
       token_endpoint_auth_method: auth,
       ...(jwksUri ? { jwks_uri: jwksUri } : {}),
+      ...(jwks ? { jwks } : {}),
       ...(input.backchannelLogoutUri ? { backchannel_logout_uri: checkUri(input.backchannelLogoutUri, 'backchannel_logout_uri'), backchannel_logout_session_required: true } : {}),
       scope: ALLOWED_SCOPES,
     };

@@ -43,8 +43,6 @@ export interface ProviderDeps {
   cookieKeys: string[];
   secureCookies: boolean;
   trustProxy: boolean;
-  /** The mobile a person last proved they hold, for the `phone` scope. */
-  mobileOf(nationalCode: string): Promise<string | null>;
   renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): string;
   logoutPage(ctx: KoaContextWithOIDC, form: string): string;
   loggedOutPage(ctx: KoaContextWithOIDC): string;
@@ -131,11 +129,10 @@ export function createProvider(d: ProviderDeps): Provider {
     findAccount: async (_ctx, sub) => {
       const found = await d.people.bySubject(sub);
       if (!found?.person?.alive) return undefined;
-      const { person, nationalCode } = found;
+      const { person, nationalCode, mobile } = found;
       return {
         accountId: sub,
         claims: async () => {
-          const mobile = await d.mobileOf(nationalCode);
           return {
             sub,
             name: `${person.firstName.fa} ${person.lastName.fa}`,

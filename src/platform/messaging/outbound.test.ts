@@ -33,7 +33,7 @@ test('outside demo mode without a gateway a send fails loudly (503), for texts a
   try {
     const messages = createOutboundMessages({ demo: false, sms: undefined }, p.database.db);
     await assert.rejects(messages.send(text('09123456789')), (e: unknown) => e instanceof MessageNotSent && e.status === 503 && /PANJAREH_SMS_URL/.test(e.message));
-    await assert.rejects(messages.send({ channel: 'email', to: 'a@example.org', body: 'x', purpose: 'notice' }), (e: unknown) => e instanceof MessageNotSent && /e-mail/.test(e.message));
+    await assert.rejects(messages.send({ channel: 'email', to: 'a@example.org', body: 'x', purpose: 'notice' }), (e: unknown) => e instanceof MessageNotSent && /PANJAREH_SMTP_URL/.test(e.message));
     const rows = await (p.database.db as Kysely<any>).selectFrom('dev_outbox').select('id').execute();
     assert.equal(rows.length, 0, 'nothing was kept anywhere');
   } finally {

@@ -4,6 +4,8 @@ export interface OutboundMessage {
   channel: 'sms' | 'email';
   to: string;
   body: string;
+  /** E-mail only; otherwise a subject chosen by purpose. */
+  subject?: string;
   /** Why it is sent (sign-in, notice, …): kept with the message, never its body in logs. */
   purpose: string;
 }
@@ -20,7 +22,7 @@ export interface OutboundMessages {
 export class MessageNotSent extends AppError {
   constructor(
     cause: string,
-    /** The gateway's HTTP status, when it answered. */
+    /** The gateway's HTTP status (or the mail relay's SMTP code), when it answered. */
     readonly gatewayStatus?: number,
   ) {
     super(503, 'message_not_sent', { fa: 'فرستادن پیام ممکن نشد؛ کمی بعد دوباره تلاش کنید.', en: `The message could not be sent: ${cause}.` });

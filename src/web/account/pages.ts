@@ -14,6 +14,14 @@ export interface SignInRow {
   ip: string | null;
 }
 
+export interface PasskeyRow {
+  credentialId: string;
+  nickname: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  synced: boolean;
+}
+
 const T = {
   fa: {
     title: 'پنجرهٔ من',
@@ -45,6 +53,29 @@ const T = {
     ok: 'موفق',
     failed: 'ناموفق',
     signOut: 'خروج از پنجره',
+    methods: { otp: 'کد پیامکی', passkey: 'کلید عبور' } as Record<string, string>,
+    passkeys: 'کلیدهای عبور',
+    myData: 'اطلاعات من',
+    inquiries: 'استعلام‌های من',
+    consents: 'رضایت‌های من',
+    dataAccess: 'ردیاب اطلاعات من: چه کسی اطلاعاتم را خواند',
+    passkeysLead: 'با کلید عبور، بدون پیامک و فقط با قفل گوشی یا رایانهٔ خودتان (اثر انگشت، چهره یا رمز دستگاه) وارد می‌شوید؛ ورود با آن سطح اطمینان «بالا» دارد.',
+    passkeysNone: 'هنوز کلید عبوری نساخته‌اید.',
+    passkeyName: 'نام',
+    passkeyUnnamed: 'بی‌نام',
+    passkeySynced: '(همگام با حساب ابری)',
+    passkeyCreated: 'ساخته‌شده',
+    passkeyLastUsed: 'آخرین استفاده',
+    passkeyNever: 'هنوز استفاده نشده',
+    passkeyRemove: 'حذف',
+    passkeyRemoveLabel: (name: string) => `حذف کلید عبور «${name}»`,
+    passkeyAdd: 'افزودن کلید عبور',
+    passkeyNickname: 'نامی برای این کلید (اختیاری)',
+    passkeyNicknameHint: 'تا کلیدهایتان را از هم بازشناسید، مانند «گوشی من»',
+    passkeyNoScript: 'ساختن کلید عبور به جاوااسکریپت مرورگر نیاز دارد.',
+    passkeyAddFailed: 'کلید عبور ساخته نشد یا لغو شد؛ دوباره تلاش کنید.',
+    passkeyReauth: 'برای افزودن کلید عبور باید همین حالا دوباره وارد شوید تا روشن شود خودتان هستید.',
+    passkeyReauthLink: 'ورود دوباره برای افزودن کلید عبور',
     loa: { 'http://eidas.europa.eu/LoA/substantial': 'قابل‌توجه (پیامک)', 'http://eidas.europa.eu/LoA/high': 'بالا (کلید عبور)' } as Record<string, string>,
   },
   en: {
@@ -77,13 +108,36 @@ const T = {
     ok: 'Succeeded',
     failed: 'Failed',
     signOut: 'Sign out of Panjareh',
+    methods: { otp: 'Text-message code', passkey: 'Passkey' } as Record<string, string>,
+    passkeys: 'Passkeys',
+    myData: 'My data',
+    inquiries: 'My inquiries',
+    consents: 'My consents',
+    dataAccess: 'My data tracker: who read my data',
+    passkeysLead: 'With a passkey you sign in without a text message, using only the lock of your own phone or computer (fingerprint, face or device PIN); such a sign-in has the level of assurance "high".',
+    passkeysNone: 'You have no passkeys yet.',
+    passkeyName: 'Name',
+    passkeyUnnamed: 'Unnamed',
+    passkeySynced: '(synced with a cloud account)',
+    passkeyCreated: 'Created',
+    passkeyLastUsed: 'Last used',
+    passkeyNever: 'Not used yet',
+    passkeyRemove: 'Remove',
+    passkeyRemoveLabel: (name: string) => `Remove the passkey "${name}"`,
+    passkeyAdd: 'Add a passkey',
+    passkeyNickname: 'A name for this passkey (optional)',
+    passkeyNicknameHint: 'To tell your passkeys apart, like "my phone"',
+    passkeyNoScript: 'Making a passkey needs JavaScript in your browser.',
+    passkeyAddFailed: 'The passkey was not made or was cancelled; try again.',
+    passkeyReauth: 'To add a passkey, sign in again now, so that we know it is you.',
+    passkeyReauthLink: 'Sign in again to add a passkey',
     loa: { 'http://eidas.europa.eu/LoA/substantial': 'Substantial (text message)', 'http://eidas.europa.eu/LoA/high': 'High (passkey)' } as Record<string, string>,
   },
 };
 
 export function accountPage(
   lang: Lang,
-  o: { csrf: string; nationalCode: string; person: RegistryPerson | null; mobile: string | null; sessions: ActiveSession[]; sites: ConnectedSite[]; signIns: SignInRow[] },
+  o: { csrf: string; nationalCode: string; person: RegistryPerson | null; mobile: string | null; sessions: ActiveSession[]; sites: ConnectedSite[]; signIns: SignInRow[]; passkeys: PasskeyRow[]; passkeyAddAllowed: boolean },
 ): string {
   const t = T[lang];
   const p = prefix(lang);
@@ -96,6 +150,11 @@ export function accountPage(
     noindex: true,
     body: html`<h1>${t.title}</h1>
 <form method="post" action="${p}/account/signout">${csrf}<button class="button button--secondary" type="submit">${t.signOut}</button></form>
+<nav aria-label="${t.myData}"><ul class="inline-list">
+<li><a href="${p}/inquiries">${t.inquiries}</a></li>
+<li><a href="${p}/account/consents">${t.consents}</a></li>
+<li><a href="${p}/account/data-access">${t.dataAccess}</a></li>
+</ul></nav>
 <h2>${t.registry}</h2>
 <dl class="summary-list">
 <div><dt>${t.code}</dt><dd>${digits(o.nationalCode, lang)}</dd></div>
@@ -114,9 +173,26 @@ ${o.sessions.map((s) => html`<tr><td>${fmtDateTime(s.signedInAt, lang)}</td><td>
 ${o.sites.length === 0 ? html`<p>${t.sitesNone}</p>` : html`<table><thead><tr><th scope="col">${t.sitesIn}</th><th scope="col">${t.data}</th><th scope="col">${t.since}</th><th scope="col"><span class="visually-hidden">${t.revoke}</span></th></tr></thead><tbody>
 ${o.sites.map((g) => html`<tr><td>${g.name}</td><td dir="ltr">${g.scope}</td><td>${fmtDate(g.since, lang)}</td><td><form method="post" action="${p}/account/sites/${g.grantId}/revoke">${csrf}<button class="button button--secondary" type="submit">${t.revoke}</button></form></td></tr>`)}
 </tbody></table>`}
+<h2 id="passkeys">${t.passkeys}</h2>
+<p>${t.passkeysLead}</p>
+${o.passkeys.length === 0 ? html`<p>${t.passkeysNone}</p>` : html`<table><thead><tr><th scope="col">${t.passkeyName}</th><th scope="col">${t.passkeyCreated}</th><th scope="col">${t.passkeyLastUsed}</th><th scope="col"><span class="visually-hidden">${t.passkeyRemove}</span></th></tr></thead><tbody>
+${o.passkeys.map((k) => {
+  const name = k.nickname ?? t.passkeyUnnamed;
+  return html`<tr><td>${name}${k.synced ? html` <span class="secondary">${t.passkeySynced}</span>` : ''}</td><td>${fmtDateTime(k.createdAt, lang)}</td><td>${k.lastUsedAt ? fmtDateTime(k.lastUsedAt, lang) : t.passkeyNever}</td><td><form method="post" action="${p}/account/passkeys/remove">${csrf}<input type="hidden" name="credential_id" value="${k.credentialId}"><button class="button button--secondary" type="submit" aria-label="${t.passkeyRemoveLabel(name)}">${t.passkeyRemove}</button></form></td></tr>`;
+})}
+</tbody></table>`}
+${o.passkeyAddAllowed ? html`<form id="passkey-add" data-options="/account/passkeys/options" data-verify="/account/passkeys" data-done="${p}/account#passkeys" data-csrf="${o.csrf}" data-error="passkey-add-error" data-failed="${t.passkeyAddFailed}" hidden>
+<div class="form-group"><label for="passkey-nickname">${t.passkeyNickname}</label><p class="hint" id="passkey-nickname-hint">${t.passkeyNicknameHint}</p>
+<input type="text" id="passkey-nickname" name="nickname" maxlength="100" autocomplete="off" aria-describedby="passkey-nickname-hint"></div>
+<button class="button" type="submit">${t.passkeyAdd}</button>
+</form>
+<noscript><p class="secondary">${t.passkeyNoScript}</p></noscript>
+<p id="passkey-add-error" class="error-message" role="alert"></p>
+<script src="/assets/passkey.js" defer></script>` : html`<p>${t.passkeyReauth}</p>
+<p><a class="button button--secondary" href="${p}/account/signin?reauth=1&amp;return=${encodeURIComponent(`${p}/account#passkeys`)}">${t.passkeyReauthLink}</a></p>`}
 <h2>${t.log}</h2>
 <table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.method}</th><th scope="col">${t.result}</th><th scope="col">${t.sitesIn}</th><th scope="col">${t.address}</th></tr></thead><tbody>
-${o.signIns.map((e) => html`<tr><td>${fmtDateTime(e.at, lang)}</td><td>${e.method}</td><td>${e.outcome === 'success' ? t.ok : html`${t.failed}${e.reason ? html` <span class="secondary" lang="en" dir="ltr">(${e.reason})</span>` : ''}`}</td><td>${e.site ?? '-'}</td><td dir="ltr">${e.ip ?? '-'}</td></tr>`)}
+${o.signIns.map((e) => html`<tr><td>${fmtDateTime(e.at, lang)}</td><td>${t.methods[e.method] ?? e.method}</td><td>${e.outcome === 'success' ? t.ok : html`${t.failed}${e.reason ? html` <span class="secondary" lang="en" dir="ltr">(${e.reason})</span>` : ''}`}</td><td>${e.site ?? '-'}</td><td dir="ltr">${e.ip ?? '-'}</td></tr>`)}
 </tbody></table>`,
   });
 }

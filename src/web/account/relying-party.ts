@@ -27,7 +27,8 @@ export class RelyingParty {
     return this.config;
   }
 
-  async start(redirectUri: string, lang: 'fa' | 'en'): Promise<{ url: string; verifier: string; state: string; nonce: string }> {
+  /** `prompt: 'login'` asks the provider to authenticate the person again even inside a session (before adding a passkey). */
+  async start(redirectUri: string, lang: 'fa' | 'en', o: { prompt?: 'login' } = {}): Promise<{ url: string; verifier: string; state: string; nonce: string }> {
     const config = await this.configuration();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -40,6 +41,7 @@ export class RelyingParty {
       state,
       nonce,
       ui_locales: lang,
+      ...(o.prompt ? { prompt: o.prompt } : {}),
     });
     return { url: url.href, verifier, state, nonce };
   }

@@ -1,8 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { NationalIdentity, PortalSession } from '../../identity/index.js';
+import { registrationResponseSchema, type NationalIdentity, type PortalSession } from '../../identity/index.js';
+import { AppError } from '../../platform/errors.js';
 import { sharedSecret } from '../../platform/secrets.js';
 import type { DatabaseHandle } from '../../platform/db.js';
 import { prefix, type Lang } from '../i18n.js';
+import { jsonGuard } from '../signin/json-guard.js';
 import { messagePage } from '../signin/pages.js';
 import { accountPage } from './pages.js';
 import { RelyingParty } from './relying-party.js';
@@ -33,6 +35,37 @@ const safeReturn = (raw: unknown, lang: Lang): string => (typeof raw === 'string
 const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,100}$' } } } as const;
+/** Adding a passkey: the browser's response and an optional name for it. */
+const addPasskeyBody = {
+  type: 'object',
+  required: ['credential'],
+  properties: { credential: registrationResponseSchema, nickname: { type: 'string', maxLength: 100 } },
+} as const;
+/** Removing one: a credential id is base64url, at most 1023 bytes (WebAuthn), so it travels in the body, not the path. */
+const removePasskeyBody = {
+  type: 'object',
+  required: ['credential_id'],
+  properties: { credential_id: { type: 'string', minLength: 1, maxLength: 1400, pattern: '^[A-Za-z0-9_-]+={0,2}$' }, _csrf: { type: 'string', maxLength: 200 } },
+} as const;
+const notSignedIn = () => new AppError(401, 'unauthorized', { fa: 'ابتدا وارد شوید.', en: 'Sign in first.' });
+/**
+ * A passkey is a lasting credential of the highest level, so only a fresh authentication may add
+ * one: a borrowed browser or a stolen session cookie hours later may not. The time is the provider's
+ * auth_time in the session's ID token (verified when the session was opened), not the session's
+ * own start, which single sign-on can renew without anyone proving anything.
+ */
+export const PASSKEY_ADD_FRESH_MINUTES = 10;
+const reauthRequired = () =>
+  new AppError(403, 'reauth_required', { fa: 'برای افزودن کلید عبور، نخست دوباره وارد شوید.', en: 'To add a passkey, sign in again first.' });
+
+function authenticatedRecently(session: PortalSession, now = Date.now()): boolean {
+  try {
+    const claims = JSON.parse(Buffer.from(session.idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as { auth_time?: unknown };
+    return typeof claims.auth_time === 'number' && now - claims.auth_time * 1000 < PASSKEY_ADD_FRESH_MINUTES * 60_000;
+  } catch {
+    return false;
+  }
+}
 
 /** Makes the signed-in person (or null) known to every route of the portal: call on the root instance. */
 export function recognisePeople(app: FastifyInstance, identity: NationalIdentity): void {
@@ -45,6 +78,7 @@ export function recognisePeople(app: FastifyInstance, identity: NationalIdentity
 
 export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) {
   const { identity } = opts;
+  const passkeys = identity.enablePasskeys(opts.publicUrl);
   const clientId = await identity.clients.ensurePortal(opts.publicUrl, await sharedSecret(opts.database.db, 'portal-client-secret'));
   const rp = new RelyingParty({ issuer: opts.publicUrl, clientId, clientSecret: await sharedSecret(opts.database.db, 'portal-client-secret') });
   const cookieOpts = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: opts.secureCookies };
@@ -52,8 +86,8 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
   for (const lang of ['fa', 'en'] as Lang[]) {
     const p = `${prefix(lang)}/account`;
 
-    app.get<{ Querystring: { return?: string } }>(`${p}/signin`, async (req, reply) => {
-      const flow = await rp.start(`${opts.publicUrl}/account/callback`, lang);
+    app.get<{ Querystring: { return?: string; reauth?: string } }>(`${p}/signin`, async (req, reply) => {
+      const flow = await rp.start(`${opts.publicUrl}/account/callback`, lang, req.query.reauth === '1' ? { prompt: 'login' } : {});
       const state = JSON.stringify({ v: flow.verifier, s: flow.state, n: flow.nonce, r: safeReturn(req.query.return, lang), l: lang });
       reply.setCookie(FLOW_COOKIE, state, { ...cookieOpts, signed: true, maxAge: 900 });
       return reply.redirect(flow.url, 303);
@@ -73,12 +107,13 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
 
     app.get(p, { preHandler: requirePerson }, async (req, reply) => {
       const person = req.person!;
-      const [found, sessions, sites, signIns, names] = await Promise.all([
+      const [found, sessions, sites, signIns, names, keys] = await Promise.all([
         identity.people.bySubject(person.subject),
         identity.accounts.sessions(person.subject),
         identity.accounts.sites(person.subject),
         identity.people.signIns(person.nationalCode, 30),
         identity.clients.names(),
+        passkeys.passkeys.list(person.nationalCode),
       ]);
       return sendHtml(
         reply,
@@ -90,6 +125,8 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
           sessions,
           sites,
           signIns: signIns.map((e) => ({ at: e.at, method: e.method, outcome: e.outcome, reason: e.reason, site: e.clientId ? (names.get(e.clientId) ?? e.clientId) : null, ip: e.ip })),
+          passkeyAddAllowed: authenticatedRecently(person),
+          passkeys: keys.map((k) => ({ credentialId: k.credentialId, nickname: k.nickname, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, synced: k.deviceType === 'multiDevice' })),
         }),
       );
     });
@@ -99,11 +136,32 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
       return reply.redirect(p, 303);
     });
 
+    app.post<{ Body: { credential_id: string } }>(`${p}/passkeys/remove`, { preHandler: [app.csrfProtection, requirePerson], schema: { body: removePasskeyBody } }, async (req, reply) => {
+      await passkeys.passkeys.remove(req.person!.nationalCode, req.body.credential_id, { meta: meta(req) });
+      return reply.redirect(`${p}#passkeys`, 303);
+    });
+
     app.post<{ Params: { id: string } }>(`${p}/sites/:id/revoke`, { preHandler: [app.csrfProtection, requirePerson], schema: { params: idParams } }, async (req, reply) => {
       await identity.accounts.revokeSite(req.person!.subject, req.params.id, req.person!.nationalCode, meta(req));
       return reply.redirect(p, 303);
     });
   }
+
+  // Adding a passkey: two JSON calls from /assets/passkey.js, for the signed-in person only.
+  const guarded = { ...jsonGuard(app, () => passkeys.passkeys.origin), config: { rateLimit: { max: 30, timeWindow: '1 minute' } } };
+  const signedIn = async (req: FastifyRequest) => {
+    if (!req.person) throw notSignedIn();
+    if (!authenticatedRecently(req.person)) throw reauthRequired();
+  };
+
+  app.post('/account/passkeys/options', { ...guarded, preHandler: signedIn }, async (req, reply) => {
+    return reply.header('cache-control', 'no-store').send(await passkeys.registrationOptions(req.person!.nationalCode));
+  });
+
+  app.post<{ Body: { credential: unknown; nickname?: string } }>('/account/passkeys', { ...guarded, preHandler: signedIn, schema: { body: addPasskeyBody } }, async (req, reply) => {
+    const added = await passkeys.add(req.person!.nationalCode, req.body.credential, { nickname: req.body.nickname, meta: meta(req) });
+    return reply.status(201).header('cache-control', 'no-store').send({ passkey: { nickname: added.nickname, createdAt: added.createdAt } });
+  });
 
   app.get<{ Querystring: Record<string, string> }>('/account/callback', async (req, reply) => {
     const raw = req.cookies[FLOW_COOKIE];

@@ -6,16 +6,16 @@ import { page } from '../layout.js';
 import type { FieldError, FormValues } from './form.js';
 import { CONSOLE } from './strings.js';
 
-const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`;
+export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`;
 
-function errorSummary(lang: Lang, errors: Array<FieldError | string>): SafeHtml {
+export function errorSummary(lang: Lang, errors: Array<FieldError | string>): SafeHtml {
   if (!errors.length) return html``;
   return html`<div class="error-summary" role="alert" tabindex="-1"><h2>${CONSOLE[lang].errorsTitle}</h2><ul>${errors.map((e) =>
     typeof e === 'string' ? html`<li>${e}</li>` : html`<li><a href="#${e.field}">${e.field}: ${e.reason}</a></li>`,
   )}</ul></div>`;
 }
 
-function consolePage(lang: Lang, title: string, path: string, user: StaffUser | null, body: SafeHtml, csrf?: string): string {
+export function consolePage(lang: Lang, title: string, path: string, user: StaffUser | null, body: SafeHtml, csrf?: string): string {
   const c = CONSOLE[lang];
   const bar = user
     ? html`<div class="actions"><span>${c.signedInAs} <strong>${user.displayName}</strong> (${user.role}${user.organization ? ` · ${user.organization}` : ''})</span>
@@ -58,12 +58,12 @@ function table(lang: Lang, rows: ListRow[]): SafeHtml {
   const c = CONSOLE[lang];
   if (!rows.length) return html`<p>${c.nothing}</p>`;
   return html`<table><thead><tr><th scope="col">${c.fields.title}</th><th scope="col">${c.status}</th><th scope="col">${c.version}</th><th scope="col">${c.live}</th><th scope="col">${c.when}</th></tr></thead><tbody>
-${rows.map((r) => html`<tr><td><a href="${prefix(lang)}/console/services/${r.service_code}">${pick(r.data.title, lang)}</a><br><span class="secondary">${r.service_code}</span></td>
+${rows.map((r) => html`<tr><td><a href="${prefix(lang)}/console/services/${r.service_code}">${pick(r.data.title, lang)}</a><br><span class="secondary" dir="ltr">${r.service_code}</span></td>
 <td>${c.statuses[r.status] ?? r.status}</td><td>${digits(String(r.version), lang)}</td><td>${r.live_version ? digits(String(r.live_version), lang) : c.none}</td><td>${fmtDateTime(r.updated_at, lang)}</td></tr>`)}
 </tbody></table>`;
 }
 
-export function dashboardPage(lang: Lang, user: StaffUser, csrf: string, pending: ListRow[], rows: ListRow[]): string {
+export function dashboardPage(lang: Lang, user: StaffUser, csrf: string, pending: ListRow[], rows: ListRow[], tools: SafeHtml = html``): string {
   const c = CONSOLE[lang];
   const authority = user.role !== 'editor';
   return consolePage(
@@ -72,6 +72,7 @@ export function dashboardPage(lang: Lang, user: StaffUser, csrf: string, pending
     '/console',
     user,
     html`<h1>${c.console}</h1>
+${tools}
 ${user.role === 'editor' || user.role === 'admin' ? html`<p><a class="button" href="${prefix(lang)}/console/services/new">${c.newService}</a></p>` : ''}
 ${authority ? html`<h2>${c.awaitingReview}</h2>${table(lang, pending)}` : ''}
 <h2>${authority ? c.allEntries : c.yourEntries}</h2>

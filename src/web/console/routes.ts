@@ -6,6 +6,12 @@ import { SESSION_COOKIE } from '../account/routes.js';
 import type { Lang } from '../i18n.js';
 import { formFieldOf, formToService, serviceToForm, type FieldError, type FormValues } from './form.js';
 import { consoleServicePage, dashboardPage, loginPage, serviceFormPage, type FormContext } from './pages.js';
+import type { Exchange } from '../../exchange/index.js';
+import type { DevOutbox } from '../../platform/messaging/index.js';
+import { toolLinks } from './authority-pages.js';
+import { authorityRoutes, type AuthorityDeps } from './authority-routes.js';
+import { AUTHORITY } from './authority-strings.js';
+import { acceptMultipart } from './multipart.js';
 
 /** The staff console: sign-in, the agency editors' drafts and the national reviewers' queue. */
 
@@ -23,6 +29,12 @@ export interface ConsoleOptions {
   identity: NationalIdentity;
   secureCookies: boolean;
   loginRatePerMinute: number;
+  /** The data exchange: its onboarding pages exist when it is given. */
+  exchange?: Exchange;
+  /** Demo mode only: the message outbox page exists when it is given. */
+  outbox?: DevOutbox;
+  /** Records privileged reads (the outbox) in the audit log. */
+  audit?: AuthorityDeps['audit'];
 }
 
 const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
@@ -33,6 +45,7 @@ const codeParams = { type: 'object', properties: { code: { type: 'string', patte
 export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) {
   const { catalog, staff } = opts;
   app.decorateRequest('staff', null);
+  acceptMultipart(app);
   // Staff are people signed in with the national identity who hold a role; the break-glass operator account signs in apart.
   app.addHook('onRequest', async (req) => {
     req.staff = await staff.session(req.cookies[STAFF_COOKIE]);
@@ -50,6 +63,22 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     topics: catalog.read.allTopics(),
     lifeEvents: catalog.read.allLifeEvents(),
   });
+
+  /** The authority's tools, or for an agency editor whose organisation is an exchange member, its contracts. */
+  const tools = async (user: StaffUser, lang: Lang) => {
+    const a = AUTHORITY[lang];
+    if (user.role === 'admin') {
+      return [
+        { href: '/console/relying-parties', label: a.relyingParties },
+        ...(opts.exchange ? [{ href: '/console/exchange', label: a.exchange }, { href: '/console/exchange/contracts', label: a.contracts }, { href: '/console/exchange/keys', label: a.keys }] : []),
+        ...(opts.outbox ? [{ href: '/console/outbox', label: a.outbox }] : []),
+      ];
+    }
+    if (user.role !== 'editor' || !user.organization || !opts.exchange) return [];
+    const own = (await opts.exchange.registry.members()).some((m) => m.id.split('/')[1] === 'GOV' && m.id.split('/')[2] === user.organization);
+    return own ? [{ href: '/console/exchange/contracts', label: a.contracts }] : [];
+  };
+  const authorityDeps: AuthorityDeps = { identity: opts.identity, exchange: opts.exchange, outbox: opts.outbox, audit: opts.audit ?? (async () => undefined) };
 
   for (const lang of ['fa', 'en'] as Lang[]) {
     const p = `${lang === 'fa' ? '' : '/en'}/console`;
@@ -95,7 +124,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     app.get(p, guarded, async (req, reply) => {
       const actor = actorOf(req);
       const [pending, rows] = await Promise.all([actor.role === 'editor' ? [] : catalog.workflow.list(actor, true), catalog.workflow.list(actor)]);
-      return sendHtml(reply, dashboardPage(lang, req.staff!, await reply.generateCsrf(), pending, rows));
+      return sendHtml(reply, dashboardPage(lang, req.staff!, await reply.generateCsrf(), pending, rows, toolLinks(lang, await tools(req.staff!, lang))));
     });
 
     app.get(`${p}/services/new`, guarded, async (req, reply) =>
@@ -151,5 +180,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     step('submit');
     step('approve');
     step('reject');
+
+    authorityRoutes(app, authorityDeps, { lang, base: p, guarded, posted });
   }
 }

@@ -3,7 +3,11 @@ import { digits, type Lang } from '../i18n.js';
 import { page } from '../layout.js';
 import { s } from './strings.js';
 
-/** The national identity's own pages: sign-in, one-time code, consent, sign-out. They work without JavaScript (passkeys aside). */
+/**
+ * The national identity's own pages: sign-in, one-time code, consent, sign-out. They work without
+ * JavaScript; only the passkey button needs it, so it stays hidden until /assets/passkey.js shows it
+ * (in a wrapper: the button's own display style would override `hidden`).
+ */
 
 export interface SigninContext {
   lang: Lang;
@@ -43,7 +47,7 @@ export function signInPage(c: SigninContext, o: { nationalCode?: string; mobile?
 <button class="button" type="submit">${t.sendCode}</button>
 </form>
 ${o.passkeys ? html`<section class="panel" aria-labelledby="passkey-h"><h2 id="passkey-h">${t.passkeyTitle}</h2><p>${t.passkeyLead}</p>
-<button class="button button--secondary" type="button" id="passkey-signin" data-options="${base(c)}/passkey/options" data-verify="${base(c)}/passkey" hidden>${t.passkeyButton}</button>
+<div id="passkey-signin" data-options="${base(c)}/passkey/options" data-verify="${base(c)}/passkey" data-csrf="${c.csrf}" data-error="passkey-error" data-failed="${t.passkeyFailed}" hidden><button class="button button--secondary" type="button">${t.passkeyButton}</button></div>
 <noscript><p class="secondary">${t.passkeyNoScript}</p></noscript><p id="passkey-error" class="error-message" role="alert"></p></section>
 <script src="/assets/passkey.js" defer></script>` : ''}
 ${cancelForm(c)}`,

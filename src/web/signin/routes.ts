@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
-import { INTERACTION_PREFIX, OTP_MINUTES, SCOPE_CLAIMS, maskMobile, type NationalIdentity } from '../../identity/index.js';
-import { AppError } from '../../platform/errors.js';
+import { INTERACTION_PREFIX, OTP_MINUTES, SCOPE_CLAIMS, authenticationResponseSchema, maskMobile, type NationalIdentity } from '../../identity/index.js';
+import { AppError, invalid } from '../../platform/errors.js';
 import type { Lang } from '../i18n.js';
+import { jsonGuard } from './json-guard.js';
 import { consentPage, messagePage, otpPage, signInPage, type SigninContext } from './pages.js';
 import { s } from './strings.js';
 
@@ -20,6 +21,8 @@ export interface SigninOptions {
 }
 
 const OTP_COOKIE = 'pj_otp';
+/** The challenge of the passkey ceremony this browser began on this sign-in page (signed, bound to its path). */
+const PASSKEY_COOKIE = 'pj_pk';
 type Req = FastifyRequest<{ Params: { uid: string }; Querystring: { lang?: string }; Body: Record<string, string | undefined> }>;
 
 const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
@@ -128,6 +131,36 @@ export async function signinRoutes(app: FastifyInstance, opts: SigninOptions) {
       return sendHtml(reply, otpPage(c, { mobile: maskMobile(sent.mobile), minutes: OTP_MINUTES, errors: [e.messages[c.lang]] }), e.status);
     }
   });
+
+  // Sign-in with a passkey alone: two JSON calls from /assets/passkey.js (the page's form works without them).
+  if (identity.passkeys) {
+    const ceremonies = identity.passkeys;
+    const guarded = { ...jsonGuard(app, () => ceremonies.passkeys.origin), config: { rateLimit: { max: opts.ratePerMinute, timeWindow: '1 minute' } } };
+    const passkeyCookie = (uid: string) => ({ path: `${INTERACTION_PREFIX}/${uid}`, signed: true, httpOnly: true, sameSite: 'strict' as const, secure: opts.secureCookies });
+    const expiredJson = () => invalid('signin_expired', s('fa').expiredLead, s('en').expiredLead);
+
+    app.post(`${INTERACTION_PREFIX}/:uid/passkey/options`, { ...guarded, schema: { params: uidParams } }, async (req, reply) => {
+      const details = await interaction(req as Req, reply);
+      if (!details || details.prompt.name !== 'login') throw expiredJson();
+      const options = await ceremonies.passkeys.authenticationOptions();
+      reply.setCookie(PASSKEY_COOKIE, options.challenge, { ...passkeyCookie((req as Req).params.uid), maxAge: 300 });
+      return reply.header('cache-control', 'no-store').send(options);
+    });
+
+    app.post(`${INTERACTION_PREFIX}/:uid/passkey`, { ...guarded, schema: { params: uidParams, body: authenticationResponseSchema } }, async (req, reply) => {
+      const r = req as Req;
+      const details = await interaction(r, reply);
+      if (!details || details.prompt.name !== 'login') throw expiredJson();
+      const raw = r.cookies[PASSKEY_COOKIE];
+      const cookie = raw ? r.unsignCookie(raw) : null;
+      // Whatever happens next, this ceremony is over: another try begins with new options.
+      reply.clearCookie(PASSKEY_COOKIE, passkeyCookie(r.params.uid));
+      const login = await ceremonies.signIn(req.body, meta(r, String(details.params.client_id)), cookie?.valid ? cookie.value : null);
+      const to = await provider().interactionResult(r.raw, reply.raw, { login: { accountId: login.accountId, acr: login.acr, amr: login.amr, remember: true } }, { mergeWithLastSubmission: false });
+      reply.clearCookie(OTP_COOKIE, { path: `${INTERACTION_PREFIX}/${r.params.uid}` });
+      return reply.header('cache-control', 'no-store').send({ redirect: to });
+    });
+  }
 
   app.post(`${INTERACTION_PREFIX}/:uid/consent`, posted, async (req: Req, reply) => {
     const details = await interaction(req, reply);

@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Exchange } from '../../exchange/index.js';
+import type { NationalIdentity } from '../../identity/index.js';
+import type { DevOutbox } from '../../platform/messaging/index.js';
+import { invalid } from '../../platform/errors.js';
+import { parseMobile } from '../../platform/national-code.js';
+import { normalizeText } from '../../platform/text.js';
+import { outboxPage, relyingPartiesPage, relyingPartyCreatedPage, type Values } from './authority-pages.js';
+import { AUTHORITY } from './authority-strings.js';
+import { exchangeRoutes } from './exchange-routes.js';
+import { actorOf, fixable, pageContext, requireAuthority, sendHtml, type RouteKit } from './kit.js';
+
+/**
+ * The national authority's tools in the console: the identity's relying parties, the data exchange's
+ * onboarding (exchange-routes.ts) and, in demo mode only, the message outbox. Only the `admin` role
+ * (the national authority) may use them; an agency's editor may decide on contracts for its own
+ * organisation's services. The service modules validate and audit every change; the pages here turn
+ * their refusals into the form again with the reason, in the page's language.
+ */
+
+export interface AuthorityDeps {
+  identity: NationalIdentity;
+  exchange?: Exchange;
+  /** Present in demo mode only: without it the outbox page does not exist. */
+  outbox?: DevOutbox;
+  /** Records a privileged read (the outbox) in the audit log. */
+  audit: (entry: { actor: string; action: string; subject: string; detail?: Record<string, unknown>; ip?: string | null; userAgent?: string | null }) => Promise<void>;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+const lines = (v: unknown) => str(v).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+const MAX_URIS = 20;
+
+const rpBody = {
+  type: 'object',
+  properties: {
+    _csrf: { type: 'string' },
+    name: { type: 'string', maxLength: 200 },
+    redirect_uris: { type: 'string', maxLength: 20000 },
+    post_logout_redirect_uris: { type: 'string', maxLength: 20000 },
+    auth: { type: 'string', enum: ['client_secret_basic', 'private_key_jwt'] },
+    jwks_uri: { type: 'string', maxLength: 2048 },
+    backchannel_logout_uri: { type: 'string', maxLength: 2048 },
+  },
+  additionalProperties: false,
+} as const;
+
+export function authorityRoutes(app: FastifyInstance, deps: AuthorityDeps, kit: RouteKit): void {
+  const { lang, base, guarded, posted } = kit;
+  const clients = deps.identity.clients;
+
+  const listPage = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: string[] = [], status = 200) =>
+    sendHtml(reply, relyingPartiesPage(await pageContext(req, reply, lang), await clients.list(), values, errors), status);
+
+  app.get(`${base}/relying-parties`, guarded, async (req, reply) => {
+    requireAuthority(req);
+    return listPage(req, reply);
+  });
+
+  app.post<{ Body: Values }>(`${base}/relying-parties`, { ...posted, schema: { body: rpBody } }, async (req, reply) => {
+    requireAuthority(req);
+    const b = req.body ?? {};
+    const values: Values = { ...b, _csrf: undefined };
+    try {
+      const redirectUris = lines(b.redirect_uris);
+      const postLogout = lines(b.post_logout_redirect_uris);
+      if (redirectUris.length > MAX_URIS || postLogout.length > MAX_URIS) throw invalid('too_many_uris', `حداکثر ${MAX_URIS} نشانی.`, `At most ${MAX_URIS} URIs.`);
+      const auth = b.auth === 'private_key_jwt' ? 'private_key_jwt' : 'client_secret_basic';
+      const made = await clients.add(
+        {
+          // Stored canonical (Arabic ي/ك as Persian, no bidi controls), like every other name on the platform.
+          name: normalizeText(str(b.name)),
+          redirectUris,
+          postLogoutRedirectUris: postLogout,
+          auth,
+          jwksUri: str(b.jwks_uri) || undefined,
+          backchannelLogoutUri: str(b.backchannel_logout_uri) || undefined,
+        },
+        actorOf(req),
+      );
+      return sendHtml(reply, relyingPartyCreatedPage(await pageContext(req, reply, lang), normalizeText(str(b.name)), made.clientId, made.clientSecret));
+    } catch (e) {
+      if (!fixable(e)) throw e;
+      return listPage(req, reply, values, [e.messages[lang]], e.status);
+    }
+  });
+
+  app.post<{ Params: { clientId: string } }>(
+    `${base}/relying-parties/:clientId/disable`,
+    { ...posted, schema: { params: { type: 'object', properties: { clientId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,100}$' } } } } },
+    async (req, reply) => {
+      requireAuthority(req);
+      // The portal's own client carries every staff and citizen sign-in: disabling it would lock everyone out, the authority included.
+      if (req.params.clientId === 'panjareh-portal') return listPage(req, reply, {}, [AUTHORITY[lang].portalClient], 400);
+      await clients.disable(req.params.clientId, actorOf(req));
+      return reply.redirect(`${base}/relying-parties`, 303);
+    },
+  );
+
+  if (deps.exchange) exchangeRoutes(app, deps.exchange, kit);
+
+  // Demo mode only: the page is not registered at all otherwise.
+  const outbox = deps.outbox;
+  if (outbox) {
+    app.get<{ Querystring: { to?: string } }>(
+      `${base}/outbox`,
+      { ...guarded, schema: { querystring: { type: 'object', properties: { to: { type: 'string', maxLength: 200 } } } } },
+      async (req, reply) => {
+        requireAuthority(req);
+        const ctx = await pageContext(req, reply, lang);
+        const raw = str(req.query.to);
+        if (!raw) return sendHtml(reply, outboxPage(ctx, '', null));
+        const to = raw.includes('@') ? (/^[^\s@]{1,64}@[^\s@]{1,190}$/.test(raw) ? raw.toLowerCase() : null) : parseMobile(raw);
+        if (!to) {
+          const e = invalid('invalid_recipient', 'شمارهٔ همراه یا نشانی رایانامه درست نیست.', 'Give a mobile number (09…) or an e-mail address.');
+          return sendHtml(reply, outboxPage(ctx, raw, null, [e.messages[lang]]), 400);
+        }
+        const rows = await outbox.list(to, 100);
+        await deps.audit({ actor: actorOf(req), action: 'console.outbox.read', subject: `outbox:${to}`, detail: { count: rows.length }, ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+        return sendHtml(reply, outboxPage(ctx, raw, rows));
+      },
+    );
+  }
+}

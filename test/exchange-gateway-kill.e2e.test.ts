@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { startUpstream } from './exchange-helpers.js';
+import { freePort, freshDatabase, testPlatform } from './harness.js';
+
+/**
+ * Kill -9 of the real gateway under load: `panjareh start --roles gateway` as a child process serves
+ * /r1 calls from concurrent clients and is killed with SIGKILL mid-load. After a restart on the same
+ * database (the same node id, so it continues its chain), every call that got a 2xx has its audit
+ * record (by X-Road-Id) and `panjareh audit verify` exits 0.
+ */
+
+const CLIENT = 'IR/COM/10100000001/kyc';
+const SERVICE = 'IR/GOV/NOCR/registry/person';
+const PATH = `/r1/${SERVICE}/persons/0499370899`;
+
+let db: Awaited<ReturnType<typeof freshDatabase>>;
+let upstream: Awaited<ReturnType<typeof startUpstream>>;
+let key: string;
+const running: ChildProcess[] = [];
+
+const childEnv = () => ({
+  ...process.env,
+  PANJAREH_DATA_DIR: db.dataDir,
+  LOG_LEVEL: 'silent',
+  PANJAREH_DEMO: 'false',
+  PANJAREH_NODE_ID: 'kill-gateway',
+  ...(db.pgSchema ? { PGOPTIONS: `-c search_path=${db.pgSchema}` } : {}),
+});
+
+before(async () => {
+  db = await freshDatabase();
+  upstream = await startUpstream();
+  const p = await testPlatform({ shared: db });
+  try {
+    const { registry, contracts, apiKeys } = p.exchange;
+    await registry.addMember({ id: 'IR/GOV/NOCR', name: 'Civil registry' }, 'test');
+    await registry.addMember({ id: 'IR/COM/10100000001', name: 'Bank' }, 'test');
+    await registry.addSubsystem({ id: 'IR/GOV/NOCR/registry' }, 'test');
+    await registry.addSubsystem({ id: CLIENT }, 'test');
+    const openapi = { openapi: '3.0.3', info: { title: 'Civil registry', version: '1' }, paths: { '/persons/{nationalCode}': { get: { responses: {} } } } };
+    await registry.addService({ id: SERVICE, upstream: `${upstream.url}/base`, classification: 'personal', subject: { in: 'path', name: 'nationalCode' }, openapi }, 'test');
+    await contracts.grant({ client: CLIENT, service: SERVICE, purpose: 'Kill test', paths: ['/persons/*'], legalBasis: 'Social Security Act, art. 38', legalBasisCoversPersonalData: true, ratePerSecond: 1_000_000, dailyQuota: null }, 'test');
+    key = (await apiKeys.create(CLIENT, { label: 'kill test' }, 'test')).key;
+  } finally {
+    await p.dispose();
+  }
+});
+
+after(async () => {
+  for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await upstream.close();
+  await db.drop();
+});
+
+const headers = () => ({ 'x-road-client': CLIENT, authorization: `ApiKey ${key}` });
+
+/** Starts the gateway node and waits until it answers a call with 200. */
+async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--roles', 'gateway', '--port', String(port), '--host', '127.0.0.1'], { env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  running.push(child);
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const url = `http://127.0.0.1:${port}${PATH}`;
+  const until = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}): ${err}`);
+    try {
+      const r = await fetch(url, { headers: headers() });
+      await r.arrayBuffer();
+      if (r.status === 200) return { child, url };
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > until) throw new Error(`the gateway did not start: ${err}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Concurrent clients until the node dies; SIGKILL once `killAfter` calls got a 2xx. Returns their X-Road-Ids. */
+async function hammer(child: ChildProcess, url: string, killAfter: number): Promise<{ ok: string[]; failed: number }> {
+  const ok: string[] = [];
+  let failed = 0;
+  let killed = false;
+  const exited = new Promise((r) => child.once('exit', r));
+  const client = async () => {
+    for (;;) {
+      try {
+        const res = await fetch(url, { headers: headers(), signal: AbortSignal.timeout(10_000) });
+        await res.arrayBuffer();
+        if (res.status >= 200 && res.status < 300) {
+          const id = res.headers.get('x-road-id');
+          assert.ok(id, 'a 2xx carries its X-Road-Id');
+          ok.push(id);
+        } else failed++;
+      } catch {
+        failed++;
+        if (killed) return;
+      }
+      if (!killed && ok.length >= killAfter) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, client));
+  await exited;
+  return { ok, failed };
+}
+
+test('kill -9 of the gateway under load: every 2xx has its audit record after restart; audit verify passes', async () => {
+  const first = await startGateway();
+  const r = await hammer(first.child, first.url, 600);
+  assert.equal(first.child.signalCode, 'SIGKILL');
+  assert.ok(r.ok.length >= 600, `${r.ok.length} answered`);
+  assert.ok(r.failed > 0, 'the kill came while calls were in flight');
+
+  // The restarted node continues the same chain after the crash and serves again.
+  const second = await startGateway();
+  const again = await hammer(second.child, second.url, 150);
+  const acknowledged = [...r.ok, ...again.ok];
+
+  const p = await testPlatform({ shared: db });
+  try {
+    const stored = new Set((await sql<{ id: string }>`select id from exchange_audit`.execute(p.database.db)).rows.map((x) => x.id));
+    const lost = acknowledged.filter((id) => !stored.has(id));
+    assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} calls answered 2xx have no audit record`);
+    const chains = (await sql<{ chain_id: string }>`select distinct chain_id from exchange_audit`.execute(p.database.db)).rows.map((x) => x.chain_id);
+    assert.deepEqual(chains, ['kill-gateway'], 'the restarted node continued its chain');
+  } finally {
+    await p.dispose();
+  }
+
+  const verify = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'audit', 'verify'], { env: childEnv(), encoding: 'utf8', timeout: 60_000 });
+  assert.equal(verify.status, 0, verify.stderr);
+  assert.match(verify.stdout, /^Audit log intact: 1 chain\(s\), \d+ record\(s\)/);
+});
