@@ -4,6 +4,7 @@ import { notFound } from '../platform/errors.js';
 import type { OidcPayloadTables } from './oidc/adapter.js';
 import type { RelyingParties } from './oidc/clients.js';
 import type { ProviderHost } from './oidc/host.js';
+import type { PortalSessions } from './portal-sessions.js';
 
 /**
  * "My Panjareh" as the identity sees it: a person's browser sessions at the provider and the sites
@@ -50,6 +51,7 @@ export class Accounts {
     db: Kysely<any>,
     private readonly clients: RelyingParties,
     private readonly host: () => ProviderHost | undefined,
+    private readonly portal: PortalSessions,
   ) {
     this.db = db as Kysely<OidcPayloadTables>;
   }
@@ -88,7 +90,8 @@ export class Accounts {
 
   /**
    * Signs one browser session out: every site it signed in to is told by back-channel logout (those
-   * that registered for it), then the session, and with it the tokens bound to it, is gone.
+   * that registered for it), the portal's own session on that browser is closed, then the session,
+   * and with it the tokens bound to it, is gone.
    */
   async endSession(subject: string, sessionId: string, nationalCode: string, meta: Meta): Promise<void> {
     const session = (await this.rows<SessionPayload>('Session', subject)).find((s) => s.id === sessionId);
@@ -99,6 +102,9 @@ export class Accounts {
       const c = client as unknown as { backchannelLogoutUri?: string; backchannelLogout(sub: string, sid: string): Promise<void> } | undefined;
       if (c?.backchannelLogoutUri) await c.backchannelLogout(subject, auth.sid ?? '').catch(() => undefined);
     }
+    // The portal is a relying party with a session of its own (bound to the provider session's sid):
+    // signing a lost phone out must sign it out of the portal too, not only of the provider.
+    for (const auth of Object.values(session.payload.authorizations ?? {})) if (auth.sid) await this.portal.closeBySid(auth.sid);
     await this.db.deleteFrom('oidc_payloads').where('model', '=', 'Session').where('id', '=', sessionId).execute();
     await writeAudit(this.db, { actor: `person:${nationalCode}`, action: 'identity.session.ended', subject: `person:${nationalCode}`, detail: { sessionId, sites: Object.keys(session.payload.authorizations ?? {}) }, ...meta });
   }

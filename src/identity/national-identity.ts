@@ -65,8 +65,8 @@ export class NationalIdentity {
   ) {
     this.people = new People(db, deps.registry);
     this.clients = new RelyingParties(db);
-    this.accounts = new Accounts(db, this.clients, () => this.host);
     this.portalSessions = new PortalSessions(db);
+    this.accounts = new Accounts(db, this.clients, () => this.host, this.portalSessions);
     this.staffGrants = new StaffGrants(db, deps.organizationExists);
     this.signIn = new SignIn(db, this.people, deps.mobiles, deps.messages, deps.pepper, deps.limits ?? DEFAULT_LIMITS, deps.onSendError);
   }

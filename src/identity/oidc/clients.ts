@@ -175,6 +175,9 @@ export class RelyingParties {
       client_name: 'پنجره ملی خدمات دولت هوشمند / Panjareh',
       redirect_uris: [`${publicUrl}/account/callback`],
       post_logout_redirect_uris: [`${publicUrl}/`, `${publicUrl}/en/`],
+      // Signing out at the provider (or at any other site) closes the portal's own session too.
+      backchannel_logout_uri: `${publicUrl}/account/backchannel-logout`,
+      backchannel_logout_session_required: true,
       response_types: ['code'],
       grant_types: ['authorization_code', 'refresh_token'],
       token_endpoint_auth_method: 'client_secret_basic',

@@ -1,3 +1,4 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 
 /**
@@ -14,6 +15,7 @@ export interface PortalClient {
 
 export class RelyingParty {
   private config: Promise<oidc.Configuration> | undefined;
+  private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   constructor(private readonly c: PortalClient) {}
 
@@ -56,5 +58,21 @@ export class RelyingParty {
 
   async endSessionUrl(idToken: string, postLogoutRedirectUri: string): Promise<string> {
     return oidc.buildEndSessionUrl(await this.configuration(), { id_token_hint: idToken, post_logout_redirect_uri: postLogoutRedirectUri }).href;
+  }
+
+  /**
+   * A back-channel logout token (OpenID Connect Back-Channel Logout 1.0 §2.4, checked as §2.6 says):
+   * signed by the provider's published keys, for this client, with the logout event, a session id
+   * and no nonce. Returns the session id, or throws.
+   */
+  async verifyLogoutToken(token: string): Promise<string> {
+    const meta = (await this.configuration()).serverMetadata();
+    this.jwks ??= createRemoteJWKSet(new URL(meta.jwks_uri!));
+    const { payload } = await jwtVerify(token, this.jwks, { issuer: meta.issuer, audience: this.c.clientId, typ: 'logout+jwt', maxTokenAge: '5m' });
+    const events = payload.events as Record<string, unknown> | undefined;
+    if (!events || typeof events['http://schemas.openid.net/event/backchannel-logout'] !== 'object') throw new Error('not a logout token: no back-channel logout event');
+    if (payload.nonce !== undefined) throw new Error('a logout token must not carry a nonce');
+    if (typeof payload.sid !== 'string' || !payload.sid) throw new Error('the logout token names no session');
+    return payload.sid;
   }
 }

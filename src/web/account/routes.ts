@@ -163,20 +163,55 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
     return reply.status(201).header('cache-control', 'no-store').send({ passkey: { nickname: added.nickname, createdAt: added.createdAt } });
   });
 
+  // The provider's back-channel logout (server to server, so no CSRF token: the signed logout token is the proof).
+  app.post<{ Body: { logout_token: string } }>(
+    '/account/backchannel-logout',
+    { schema: { body: { type: 'object', required: ['logout_token'], properties: { logout_token: { type: 'string', minLength: 10, maxLength: 8192 } } } }, config: { rateLimit: { max: 600, timeWindow: '1 minute' } } },
+    async (req, reply) => {
+      let sid: string;
+      try {
+        sid = await rp.verifyLogoutToken(req.body.logout_token);
+      } catch (e) {
+        req.log.warn({ err: e }, 'back-channel logout token refused');
+        return reply.status(400).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: 'the logout token is not valid' });
+      }
+      await identity.portalSessions.closeBySid(sid);
+      return reply.status(200).header('cache-control', 'no-store').send();
+    },
+  );
+
   app.get<{ Querystring: Record<string, string> }>('/account/callback', async (req, reply) => {
     const raw = req.cookies[FLOW_COOKIE];
     const u = raw ? req.unsignCookie(raw) : null;
     const flow = u?.valid && u.value ? (JSON.parse(u.value) as { v: string; s: string; n: string; r: string; l: Lang }) : null;
     const lang: Lang = flow?.l ?? 'fa';
     reply.clearCookie(FLOW_COOKIE, { path: '/' });
-    if (!flow || req.query.error) {
+    const notSignedIn = () => {
       const title = lang === 'fa' ? 'ورود انجام نشد' : 'You are not signed in';
       const lead = req.query.error === 'access_denied' ? (lang === 'fa' ? 'ورود لغو شد.' : 'The sign-in was cancelled.') : lang === 'fa' ? 'این ورود منقضی شده یا نامعتبر است؛ دوباره وارد شوید.' : 'This sign-in has expired or is not valid; sign in again.';
       return sendHtml(reply, messagePage(lang, title, lead), 400);
+    };
+    if (!flow || req.query.error) return notSignedIn();
+    let done: Awaited<ReturnType<typeof rp.finish>>;
+    try {
+      done = await rp.finish(new URL(req.url, opts.publicUrl), { verifier: flow.v, state: flow.s, nonce: flow.n });
+    } catch (e) {
+      // Two tabs signing in at once (the second overwrote the flow cookie), a code used twice, an expired
+      // code: the provider or openid-client refuses it, which is the visitor's problem to retry, not a 500.
+      if (isRefusedSignIn(e)) {
+        req.log.warn({ err: e }, 'portal sign-in callback refused');
+        return notSignedIn();
+      }
+      throw new AppError(503, 'identity_unavailable', { fa: 'سامانهٔ ورود اکنون پاسخ نمی‌دهد؛ کمی بعد دوباره تلاش کنید.', en: 'The sign-in service is not answering now; try again shortly.' });
     }
-    const done = await rp.finish(new URL(req.url, opts.publicUrl), { verifier: flow.v, state: flow.s, nonce: flow.n });
     const token = await identity.portalSessions.open({ nationalCode: done.nationalCode, subject: done.subject, idToken: done.idToken, sid: done.sid, acr: done.acr });
     reply.setCookie(SESSION_COOKIE, token, { ...cookieOpts, maxAge: 12 * 3600 });
     return reply.redirect(flow.r, 303);
   });
+}
+
+/** openid-client's refusals of a callback (state, code, token answer), as opposed to the provider being unreachable. */
+function isRefusedSignIn(e: unknown): boolean {
+  const err = e as { code?: unknown; name?: unknown };
+  return (typeof err?.code === 'string' && err.code.startsWith('OAUTH_')) || err?.name === 'ResponseBodyError' || err?.name === 'AuthorizationResponseError' || err?.name === 'WWWAuthenticateChallengeError';
 }
