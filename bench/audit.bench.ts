@@ -10,11 +10,11 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { openPlatform, type Platform } from '../src/app.js';
 import { ExchangeAuditLog, ExchangeAuditReader, type ExchangeAuditLogOptions, type ExchangeAuditRecord } from '../src/exchange/audit/index.js';
 import { loadConfig } from '../src/platform/config.js';
 import { fmt, percentileOf, table } from './lib/report.js';
+import { pgStatement } from './lib/pg-admin.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -92,15 +92,7 @@ async function run(p: Platform, name: string, callers: number, opts: Partial<Exc
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'panjareh-bench-audit-'));
   const pgSchema = databaseUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined;
-  const admin = async (statement: string) => {
-    const c = new pg.Client({ connectionString: databaseUrl });
-    await c.connect();
-    try {
-      await c.query(statement);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (statement: string) => pgStatement(databaseUrl, statement);
   if (pgSchema) await admin(`create schema ${pgSchema}`);
   let platform: Platform | undefined;
   try {

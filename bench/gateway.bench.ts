@@ -23,9 +23,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { freePort } from '../test/harness.js';
 import { fmt, median, table } from './lib/report.js';
+import { pgStatement } from './lib/pg-admin.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -237,15 +237,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'panjareh-bench-gw-'));
   const pgSchema = databaseUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined;
   const baselineSchema = databaseUrl && BASELINE ? `bench_${randomBytes(6).toString('hex')}` : undefined;
-  const admin = async (statement: string) => {
-    const c = new pg.Client({ connectionString: databaseUrl });
-    await c.connect();
-    try {
-      await c.query(statement);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (statement: string) => pgStatement(databaseUrl, statement);
   for (const s of [pgSchema, baselineSchema]) if (s) await admin(`create schema ${s}`);
   try {
     const upstream = await nodeChild('bench/lib/gateway-upstream.ts');

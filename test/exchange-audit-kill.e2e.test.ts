@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { ExchangeAuditLog, ExchangeAuditReader } from '../src/exchange/audit/index.js';
 import { freshDatabase, testPlatform } from './harness.js';
+import { loadUntilKilled } from './kill-under-load.js';
 
 /**
  * Kill -9 under load: every request that got a 200 has its audit record after the restart, and the
@@ -39,32 +40,17 @@ async function startChild(nodeId: string): Promise<{ child: ChildProcess; url: s
   return { child, url: `http://127.0.0.1:${port}/person/1?x=y` };
 }
 
-/** Concurrent clients until the child dies; the child is killed with SIGKILL once `killAfter` answers are in. */
-async function hammer(child: ChildProcess, url: string, killAfter: number): Promise<{ ok: string[]; failed: number }> {
-  const ok: string[] = [];
-  let failed = 0;
-  let killed = false;
-  const exited = new Promise((r) => child.once('exit', r));
-  const client = async () => {
-    while (!killed || child.exitCode === null) {
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
-        const body = await res.text();
-        if (res.status === 200) ok.push((JSON.parse(body) as { id: string }).id);
-        else failed++;
-      } catch {
-        failed++;
-        if (killed) return;
-      }
-      if (!killed && ok.length >= killAfter) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 48 }, client));
-  await exited;
-  return { ok, failed };
+/** 48 clients until the child dies; SIGKILL once `killAfter` answers are in. Returns the acknowledged record ids. */
+function hammer(child: ChildProcess, url: string, killAfter: number): Promise<{ ok: string[]; failed: number }> {
+  return loadUntilKilled(child, {
+    clients: 48,
+    killAfter,
+    call: async () => {
+      const res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+      const body = await res.text();
+      return res.status === 200 ? (JSON.parse(body) as { id: string }).id : null;
+    },
+  });
 }
 
 test('kill -9 under load: every answered request has its record, and the log verifies', async () => {

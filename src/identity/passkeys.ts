@@ -16,6 +16,7 @@ import { AppError, conflict, invalid, notFound } from '../platform/errors.js';
 import { PasskeyStore, type ChallengePurpose, type PasskeyRow, type PasskeyTables } from './passkeys-store.js';
 
 export { passkeyMigrations } from './passkeys-migrations.js';
+export { authenticationResponseSchema, registrationResponseSchema } from './passkeys-schemas.js';
 
 /**
  * Passkeys (WebAuthn) for the national identity. The relying party is the platform's own address
@@ -72,52 +73,6 @@ export interface PasskeyConfig {
 }
 
 const B64URL = /^[A-Za-z0-9_-]+={0,2}$/;
-const str = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '^[A-Za-z0-9_-]+={0,2}$' });
-
-/** JSON Schema of a registration response (PublicKeyCredential.toJSON() of navigator.credentials.create), for route bodies. */
-export const registrationResponseSchema = {
-  type: 'object',
-  required: ['id', 'rawId', 'type', 'response'],
-  properties: {
-    id: str(1400),
-    rawId: str(1400),
-    type: { const: 'public-key' },
-    authenticatorAttachment: { type: 'string', maxLength: 32 },
-    clientExtensionResults: { type: 'object' },
-    response: {
-      type: 'object',
-      required: ['clientDataJSON', 'attestationObject'],
-      properties: {
-        clientDataJSON: str(8192),
-        attestationObject: str(65536),
-        transports: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 32 } },
-      },
-    },
-  },
-} as const;
-
-/** JSON Schema of an authentication response (PublicKeyCredential.toJSON() of navigator.credentials.get), for route bodies. */
-export const authenticationResponseSchema = {
-  type: 'object',
-  required: ['id', 'rawId', 'type', 'response'],
-  properties: {
-    id: str(1400),
-    rawId: str(1400),
-    type: { const: 'public-key' },
-    authenticatorAttachment: { type: 'string', maxLength: 32 },
-    clientExtensionResults: { type: 'object' },
-    response: {
-      type: 'object',
-      required: ['clientDataJSON', 'authenticatorData', 'signature'],
-      properties: {
-        clientDataJSON: str(8192),
-        authenticatorData: str(8192),
-        signature: str(2048),
-        userHandle: { type: 'string', maxLength: 128 },
-      },
-    },
-  },
-} as const;
 
 const errors = {
   invalid: () => invalid('passkey_invalid', 'پاسخ کلید عبور درست نیست.', 'The passkey response is not valid.'),
