@@ -1,7 +1,8 @@
-import { hash, randomUUID } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { toLatinDigits } from '../platform/text.js';
+import { uuidV7 } from '../platform/uuid.js';
 import type { AuditSink, ExchangeAuditRecord } from './audit-sink.js';
 import type { Authenticator, Caller } from './credentials.js';
 import type { ConsentVerifier } from './consents.js';
@@ -29,8 +30,8 @@ import { GatewayRefusal, XROAD_ERRORS, errorBody, type XRoadErrorName } from './
  * path; for personal data the subject named in the request and a consent token for exactly that
  * consumer, service and subject (or a contract whose legal basis covers personal data); the rate
  * limit and the daily quota; the body (size cap, deadline for slow clients); then the upstream, at
- * the registered base URL only. Every answer carries X-Road-Id (a fresh UUID; a client's own
- * X-Road-Id is not trusted) and X-Road-Request-Hash (base64 SHA-512 of the request body as the
+ * the registered base URL only. Every answer carries X-Road-Id (a fresh time-ordered UUID, version
+ * 7; a client's own X-Road-Id is not trusted) and X-Road-Request-Hash (base64 SHA-512 of the request body as the
  * gateway read it), and is sent only after its audit record is durably written; if the audit log
  * cannot write, the answer is a 503 and no upstream data leaves the gateway. Nothing on this path
  * reads the database: registry, contracts, keys and revocations are in memory (state.ts).
@@ -347,11 +348,29 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
     await answer(res, call, upstream!.status, out, upstream!.body, null);
   }
 
+  /** One call from start to answer: a refusal or failure is answered too, and nothing escapes. */
+  async function handleCall(req: IncomingMessage, res: ServerResponse, call: Call): Promise<void> {
+    try {
+      await run(req, res, call);
+    } catch (e) {
+      try {
+        await fail(req, res, call, e);
+      } catch (e2) {
+        // Even the refusal failed (a closed socket, a bug): never crash, never leave it hanging.
+        log.error({ err: e2, xroadId: call.id }, 'exchange gateway could not answer');
+        if (!res.headersSent && !res.destroyed) res.writeHead(500, { 'content-type': JSON_TYPE, connection: 'close' }).end(errorBody('InternalError', 'the gateway failed while handling the call', call.id));
+        else res.destroy();
+      }
+    }
+  }
+
   return {
     handle(req, res) {
+      const at = Date.now();
       const call: Call = {
-        id: randomUUID(),
-        at: Date.now(),
+        // Time-ordered, so the audit log's index on X-Road-Id grows at its end (see uuidV7).
+        id: uuidV7(at),
+        at,
         t0: performance.now(),
         method: req.method ?? '',
         client: null,
@@ -366,14 +385,7 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
         requestHash512: EMPTY_SHA512,
         bodyRead: false,
       };
-      run(req, res, call)
-        .catch((e) => fail(req, res, call, e))
-        .catch((e) => {
-          // Even the refusal failed (a closed socket, a bug): never crash, never leave it hanging.
-          log.error({ err: e, xroadId: call.id }, 'exchange gateway could not answer');
-          if (!res.headersSent && !res.destroyed) res.writeHead(500, { 'content-type': JSON_TYPE, connection: 'close' }).end(errorBody('InternalError', 'the gateway failed while handling the call', call.id));
-          else res.destroy();
-        });
+      void handleCall(req, res, call);
     },
   };
 }

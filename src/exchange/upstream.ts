@@ -47,6 +47,11 @@ function classify(e: unknown, deadlineHit: boolean): UpstreamError {
   return new UpstreamError('bad-response', `the service answered with something that is not valid HTTP${code ? ` (${code})` : ''}`);
 }
 
+/** The overall deadline of one call (a module-level function given the call, so no closure per call). */
+function deadlineHit(call: UpstreamCall): void {
+  call.fail(new UpstreamError('timeout', 'the service did not answer in time'), true);
+}
+
 /** One upstream call's dispatch handler (a class, so a call allocates one object and no closures). */
 class UpstreamCall implements Dispatcher.DispatchHandler {
   timer: NodeJS.Timeout | undefined;
@@ -62,8 +67,6 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
     private readonly resolve: (r: UpstreamResponse) => void,
     private readonly reject: (e: UpstreamError) => void,
   ) {}
-
-  readonly onDeadline = (): void => this.fail(new UpstreamError('timeout', 'the service did not answer in time'), true);
 
   fail(e: unknown, deadline = false): void {
     if (this.settled) return;
@@ -135,7 +138,7 @@ export class Upstreams {
   forward(origin: string, req: { path: string; method: string; headers: Record<string, string>; body: Buffer | null }): Promise<UpstreamResponse> {
     return new Promise<UpstreamResponse>((resolve, reject) => {
       const call = new UpstreamCall(this.opts.maxResponseBytes, resolve, reject);
-      call.timer = setTimeout(call.onDeadline, this.opts.timeoutMs);
+      call.timer = setTimeout(deadlineHit, this.opts.timeoutMs, call);
       try {
         this.pool(origin).dispatch({ path: req.path, method: req.method as Dispatcher.HttpMethod, headers: req.headers, body: req.body && req.body.length > 0 ? req.body : null }, call);
       } catch (e) {

@@ -60,8 +60,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 /** `INSTANCE/CLASS/MEMBER` of a service id `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`; null when it has fewer parts. */
 export function providerOf(service: string | null): string | null {
   if (!service) return null;
-  const parts = service.split('/');
-  return parts.length >= 3 ? parts.slice(0, 3).join('/') : null;
+  const a = service.indexOf('/');
+  const b = a < 0 ? -1 : service.indexOf('/', a + 1);
+  if (b < 0) return null;
+  const c = service.indexOf('/', b + 1);
+  return c < 0 ? service : service.slice(0, c);
 }
 
 export type RecordFields = Omit<AuditRow, 'chain_id' | 'seq' | 'prev_hash' | 'hash'>;
@@ -80,26 +83,31 @@ function count(v: unknown, field: string): number {
   return Math.round(v);
 }
 
+function sha256Hex(v: unknown, field: string): string {
+  const h = text(v, field, false)!.toLowerCase();
+  if (!HEX64.test(h)) throw new TypeError(`exchange audit record: ${field} must be a SHA-256 in hex`);
+  return h;
+}
+
+function isoTime(v: unknown): string {
+  const when = new Date(text(v, 'at', false)!);
+  if (Number.isNaN(when.getTime())) throw new TypeError(`exchange audit record: at is not a time: ${String(v)}`);
+  // One format (toISOString) so that time windows compare as text on both databases.
+  return when.toISOString();
+}
+
 /**
  * Checks a record from the gateway and turns it into the stored fields. A malformed record is a bug
  * in the caller: it is refused (the append rejects) rather than stored in a form nobody asked for.
+ * (Helpers at module level, not closures: this runs once per gateway call.)
  */
 export function toFields(r: ExchangeAuditRecord): RecordFields {
   const id = text(r.id, 'id', false)!;
   if (id === '') throw new TypeError('exchange audit record: id is empty');
-  const when = new Date(text(r.at, 'at', false)!);
-  if (Number.isNaN(when.getTime())) throw new TypeError(`exchange audit record: at is not a time: ${r.at}`);
-  const status = count(r.status, 'status');
-  const hash = (v: unknown, field: string) => {
-    const h = text(v, field, false)!.toLowerCase();
-    if (!HEX64.test(h)) throw new TypeError(`exchange audit record: ${field} must be a SHA-256 in hex`);
-    return h;
-  };
   const service = text(r.service, 'service', true);
   return {
     id,
-    // One format (toISOString) so that time windows compare as text on both databases.
-    at: when.toISOString(),
+    at: isoTime(r.at),
     client: text(r.client, 'client', true),
     service,
     provider: providerOf(service),
@@ -108,13 +116,13 @@ export function toFields(r: ExchangeAuditRecord): RecordFields {
     subject: text(r.subject, 'subject', true),
     consent_id: text(r.consentId, 'consentId', true),
     legal_basis: text(r.legalBasis, 'legalBasis', true),
-    status,
+    status: count(r.status, 'status'),
     error_type: text(r.errorType, 'errorType', true),
     latency_us: Math.round(count(r.latencyMs * 1000, 'latencyMs')),
     request_bytes: count(r.requestBytes, 'requestBytes'),
     response_bytes: count(r.responseBytes, 'responseBytes'),
-    request_hash: hash(r.requestHash, 'requestHash'),
-    response_hash: hash(r.responseHash, 'responseHash'),
+    request_hash: sha256Hex(r.requestHash, 'requestHash'),
+    response_hash: sha256Hex(r.responseHash, 'responseHash'),
   };
 }
 
