@@ -100,11 +100,11 @@ async function main(): Promise<void> {
     const sqlite = platform.database.dialect === 'sqlite';
     const cases: Array<[string, number, Partial<ExchangeAuditLogOptions>]> = [
       [sqlite ? 'group commit, synchronous=FULL (default)' : 'group commit', concurrency, {}],
-      [sqlite ? 'one commit per record, FULL' : 'one commit per record', concurrency, { maxBatch: 1 }],
+      [sqlite ? 'one commit per record, FULL' : 'one commit per record', concurrency, { maxBatch: 1, maxInFlight: 1 }],
       ...(sqlite
         ? ([
             ['group commit, synchronous=NORMAL', concurrency, { sqliteSync: 'normal' }],
-            ['one commit per record, NORMAL', concurrency, { sqliteSync: 'normal', maxBatch: 1 }],
+            ['one commit per record, NORMAL', concurrency, { sqliteSync: 'normal', maxBatch: 1, maxInFlight: 1 }],
           ] as Array<[string, number, Partial<ExchangeAuditLogOptions>]>)
         : []),
       [sqlite ? 'one caller (idle system), FULL' : 'one caller (idle system)', 1, {}],

@@ -310,6 +310,46 @@ test('a failing commit rejects its records; the chain goes on without a gap', as
   });
 });
 
+test('batches chained on a failed one are chained again, not lost: only the failed commit\'s records are refused', async () => {
+  await withLog(async (p, log) => {
+    const sqlite = p.database.dialect === 'sqlite';
+    if (sqlite) {
+      await exec(p, sql.raw(`create trigger exchange_audit_fail before insert on exchange_audit when new.method = 'FAIL' begin select raise(abort, 'refused by the test trigger'); end`));
+    } else {
+      await exec(p, sql.raw(`create function exchange_audit_fail() returns trigger language plpgsql as $$ begin if new.method = 'FAIL' then raise exception 'refused by the test trigger'; end if; return new; end $$`));
+      await exec(p, sql.raw(`create trigger exchange_audit_fail before insert on exchange_audit for each row execute function exchange_audit_fail()`));
+    }
+    await appendAll(log, 3);
+    const turn = () => new Promise((r) => setImmediate(r));
+    // On SQLite the writer thread waits for the write lock, held here: the failing batch reaches it
+    // first, the later ones (chained on it) queue behind it and arrive only after it has failed.
+    if (sqlite) await exec(p, sql.raw('begin immediate'));
+    const failing = [record(11, { method: 'FAIL' })];
+    const first = failing.map((r) => log.append(r));
+    await turn();
+    await turn();
+    const later = Array.from({ length: 5 }, (_, i) => record(20 + i));
+    const second: Promise<void>[] = [];
+    for (const r of later) {
+      second.push(log.append(r));
+      await turn();
+    }
+    if (sqlite) await exec(p, sql.raw('commit'));
+    const a = await Promise.allSettled(first);
+    const b = await Promise.allSettled(second);
+    assert.deepEqual(a.map((x) => x.status), ['rejected']);
+    assert.deepEqual(b.map((x) => x.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    const stored = new Set((await sql<{ id: string }>`select id from exchange_audit`.execute(p.database.db)).rows.map((r) => r.id));
+    for (const r of failing) assert.ok(!stored.has(r.id));
+    for (const r of later) assert.ok(stored.has(r.id));
+    if (sqlite) assert.ok(log.metrics().rechained > 0, 'the later batches reached the writer after the failure and were chained again');
+    await log.close();
+    const v = await log.verify();
+    assert.equal(v.ok, true, JSON.stringify(v.firstBad));
+    assert.equal(v.records, 3 + later.length);
+  });
+});
+
 test('malformed records are refused before they are queued', async () => {
   await withLog(async (_p, log) => {
     await assert.rejects(log.append(record(1, { requestHash: 'abc' })), /SHA-256/);

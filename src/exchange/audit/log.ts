@@ -4,7 +4,7 @@ import { nowIso } from '../../platform/db.js';
 import type { KeyStore } from '../../platform/keys.js';
 import { GENESIS, canonicalRecord, hashOfCanonical, toFields, type AuditRow, type ExchangeAuditRecord, type RecordFields } from './record.js';
 import { makeSeal } from './seal.js';
-import { SqliteAuditWriter } from './sqlite-writer.js';
+import { SkippedBatch, SqliteAuditWriter, type Committed } from './sqlite-writer.js';
 import { accessesOf, auditStats, type AccessOptions, type StatsDimension } from './stats.js';
 import { chainHead, insertRows, lastSeal, registerChain, type AuditDb, type SealRow } from './store.js';
 import { verifyAuditLog } from './verify.js';
@@ -22,6 +22,12 @@ export interface ExchangeAuditLogOptions {
   /** Wait this long for a batch to fill before committing (default 0: commit as soon as the previous commit ends). */
   maxWaitMs?: number;
   /**
+   * SQLite writer thread only: batches sent to it and not yet answered, at most (default 2: one being
+   * committed, the next waiting, so the thread never waits for the main thread between commits). 1
+   * is one commit at a time, as on PostgreSQL.
+   */
+  maxInFlight?: number;
+  /**
    * SQLite only: `full` (the default) makes each audit commit fsync the write-ahead log, so a committed
    * record survives a power cut, not only a killed process; `normal` leaves it to the platform's setting.
    */
@@ -35,6 +41,8 @@ export interface AuditWriterMetrics {
   records: number;
   batches: number;
   failedBatches: number;
+  /** Records chained again because a commit before theirs failed (never attempted, never lost). */
+  rechained: number;
   largestBatch: number;
   seals: number;
   /** Committed batches by size: "1", "2-3", "4-7", "8-15", … */
@@ -45,7 +53,18 @@ interface Pending {
   fields: RecordFields;
   resolve(): void;
   reject(e: unknown): void;
+  /** Already tried once on a chain another process turned out to write (it is not tried on a third). */
+  forked?: boolean;
 }
+
+/** A batch chained and ready to store: rows for the main connection, or one JSON text for the writer thread. */
+interface Prepared {
+  rows: AuditRow[];
+  text: string;
+  top: { seq: number; hash: string };
+  seal: SealRow | null;
+}
+
 
 function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
@@ -65,9 +84,17 @@ function positive(v: number | undefined, fallback: number, name: string, min = 1
 
 /**
  * The exchange's audit log, written by group commit: `append` queues a record and resolves once the
- * transaction holding it has committed. One writer per instance commits a batch at a time; records
- * arriving meanwhile form the next batch, which commits as soon as the previous one ends. So an idle
- * gateway pays one commit per call and a busy one shares a commit among many calls.
+ * transaction holding it has committed.
+ *
+ * With the SQLite writer thread (a database file) the log chains each batch as it forms (what was
+ * appended during one turn of the event loop) and sends it on at once; the thread commits, in one
+ * transaction, every batch waiting for it whenever the previous commit ends (see sqlite-writer.ts).
+ * Elsewhere (PostgreSQL, an in-memory SQLite) one commit runs at a time and records arriving meanwhile
+ * form the next batch, which commits as soon as the previous one ends. Either way an idle gateway pays
+ * one commit per call and a busy one shares a commit among many calls.
+ *
+ * A failed commit rejects its records and makes the log reload its chain head from the database (a
+ * new epoch); batches chained on the failed ones and not yet written are chained again.
  *
  * Each node appends to a chain of its own (chain id = node id), so nodes never contend for one head.
  * If another live process claims the same node id, the loser of the first conflicting write moves to a
@@ -81,6 +108,7 @@ export class ExchangeAuditLog {
   private readonly sealEveryMs: number;
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
+  private readonly maxInFlight: number;
   private readonly sqlite: boolean;
   private readonly sqliteFull: boolean;
   private sqliteRestore: number | null = null;
@@ -89,13 +117,22 @@ export class ExchangeAuditLog {
 
   private queue: Pending[] = [];
   private running: Promise<void> | null = null;
+  /** Batches handed to the writer thread, until answered. */
+  private readonly inFlight = new Set<Promise<void>>();
   private chain: string | null = null;
-  /** Null until read from the database, and again after a failed commit (its outcome may be unknown). */
+  /** The head of the chain as batches are chained; null until read from the database, and again after a failed commit. */
   private head: { seq: number; hash: string } | null = null;
+  /** Bumped by a failed commit: a batch prepared on the head of an older epoch is chained again. */
+  private epoch = 0;
+  /** The next load moves to a fresh chain (another live process writes this one). */
+  private forkNext = false;
   private sealedSeq = 0;
+  /** The highest sequence number a seal on its way covers (sealedSeq once it is committed). */
+  private sealingSeq = 0;
   private lastSealAt = Date.now();
   private sealWanted = false;
   private closed = false;
+  private lastGroup = 0;
   private readonly timer: NodeJS.Timeout;
   private readonly m: AuditWriterMetrics;
 
@@ -113,9 +150,10 @@ export class ExchangeAuditLog {
     this.sealEveryMs = positive(opts.sealEveryMs, 5000, 'sealEveryMs', 10);
     this.maxBatch = positive(opts.maxBatch, 2000, 'maxBatch');
     this.maxWaitMs = positive(opts.maxWaitMs, 0, 'maxWaitMs', 0);
+    this.maxInFlight = positive(opts.maxInFlight, 2, 'maxInFlight');
     this.sqlite = dialect === 'sqlite';
     this.sqliteFull = this.sqlite && (opts.sqliteSync ?? 'full') === 'full';
-    this.m = { nodeId: node, chain: null, records: 0, batches: 0, failedBatches: 0, largestBatch: 0, seals: 0, batchSizes: {} };
+    this.m = { nodeId: node, chain: null, records: 0, batches: 0, failedBatches: 0, rechained: 0, largestBatch: 0, seals: 0, batchSizes: {} };
     // While idle with unsealed records, seal once sealEveryMs has passed; under load the batches carry the seals.
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(1000, this.sealEveryMs / 2)));
     this.timer.unref();
@@ -138,7 +176,10 @@ export class ExchangeAuditLog {
 
   /** Resolves when every record appended so far has been committed or rejected. */
   async flush(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.inFlight.size > 0) {
+      if (this.running) await this.running;
+      else await Promise.all(this.inFlight);
+    }
   }
 
   /** Refuses new records, commits the queued ones and seals the chain's head. The database stays open. */
@@ -181,24 +222,50 @@ export class ExchangeAuditLog {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 || this.sealWanted) {
+      if (this.inFlight.size >= this.maxInFlight) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
       if (this.maxWaitMs > 0 && this.queue.length < this.maxBatch && !this.closed) await new Promise((r) => setTimeout(r, this.maxWaitMs));
       const batch = this.queue.splice(0, this.maxBatch);
+      const epoch = this.epoch;
+      let prepared: Prepared | null;
       try {
-        await this.commit(batch.map((p) => p.fields));
-        if (batch.length) {
-          this.m.records += batch.length;
-          this.m.batches++;
-          this.m.largestBatch = Math.max(this.m.largestBatch, batch.length);
-          const b = sizeBucket(batch.length);
-          this.m.batchSizes[b] = (this.m.batchSizes[b] ?? 0) + 1;
-        }
-        for (const p of batch) p.resolve();
+        prepared = await this.prepare(batch, await this.load());
       } catch (e) {
-        // A seal that could not be written is retried by the timer; records are rejected, never retried
-        // behind the caller's back (it answers 5xx, and a client's retry makes a new record).
         this.sealWanted = false;
-        if (batch.length) this.m.failedBatches++;
         for (const p of batch) p.reject(e);
+        continue;
+      }
+      if (!prepared) {
+        this.sealWanted = false;
+        continue;
+      }
+      if (epoch !== this.epoch) {
+        // A commit failed while this batch was being chained: chain it again on the reloaded head.
+        this.queue.unshift(...batch);
+        continue;
+      }
+      this.head = prepared.top;
+      if (prepared.seal) {
+        this.sealingSeq = prepared.top.seq;
+        this.lastSealAt = Date.now();
+        this.sealWanted = false;
+      }
+      if (this.sqliteWriter) {
+        const sent = this.sqliteWriter.write(prepared.text, prepared.seal, epoch).then(
+          (c) => this.committed(batch, prepared, c),
+          (e) => this.failed(batch, prepared, e, epoch),
+        );
+        this.inFlight.add(sent);
+        void sent.then(() => this.inFlight.delete(sent));
+      } else {
+        try {
+          await this.write(prepared.rows, prepared.seal);
+          this.committed(batch, prepared, { group: this.lastGroup + 1, records: batch.length });
+        } catch (e) {
+          this.failed(batch, prepared, e, epoch);
+        }
       }
       // Let the event loop turn (no timer: microseconds) before looking at the queue again, so that the
       // callers just answered, and requests read meanwhile, form the next batch together instead of the
@@ -208,6 +275,52 @@ export class ExchangeAuditLog {
     }
     // No await between the loop's last check and this line: an append now starts a new drain.
     this.running = null;
+  }
+
+  private committed(batch: Pending[], p: Prepared, c: Committed): void {
+    if (c.group !== this.lastGroup) {
+      // Several batches may share one commit on the writer thread: count the commit once.
+      this.lastGroup = c.group;
+      this.m.batches++;
+      this.m.largestBatch = Math.max(this.m.largestBatch, c.records);
+      const b = sizeBucket(Math.max(1, c.records));
+      this.m.batchSizes[b] = (this.m.batchSizes[b] ?? 0) + 1;
+    }
+    this.m.records += batch.length;
+    if (p.seal) {
+      this.sealedSeq = Math.max(this.sealedSeq, p.top.seq);
+      this.m.seals++;
+    }
+    for (const x of batch) x.resolve();
+  }
+
+  private failed(batch: Pending[], p: Prepared, e: unknown, epoch: number): void {
+    if (epoch === this.epoch) {
+      // Its outcome rules the chain's head: read it again from the database before chaining more.
+      this.epoch++;
+      this.head = null;
+    }
+    if (p.seal) this.sealingSeq = this.sealedSeq;
+    if (e instanceof SkippedBatch) {
+      // Never attempted: chained on records that failed, so chained again.
+      this.m.rechained += batch.length;
+      this.queue.unshift(...batch);
+      this.kick();
+      return;
+    }
+    // A seal that could not be written is retried by the timer; records are rejected, never retried
+    // behind the caller's back (it answers 5xx, and a client's retry makes a new record) — except once
+    // on a fresh chain when another live process turned out to write this one.
+    this.sealWanted = false;
+    if (batch.length) this.m.failedBatches++;
+    const again = isUniqueViolation(e) ? batch.filter((x) => !x.forked) : [];
+    for (const x of batch) if (!again.includes(x)) x.reject(e);
+    if (again.length) {
+      this.forkNext = true;
+      for (const x of again) x.forked = true;
+      this.queue.unshift(...again);
+      this.kick();
+    }
   }
 
   /** Reads this node's chain head; a chain whose seals reach past its last record is left as evidence. */
@@ -220,13 +333,17 @@ export class ExchangeAuditLog {
     if (this.sqlite && this.sqliteWriter === undefined) {
       this.sqliteWriter = await SqliteAuditWriter.open(this.db, this.sqliteFull ? 'FULL' : String(this.sqliteRestore ?? 1));
     }
+    if (this.forkNext) {
+      this.forkNext = false;
+      return this.fork();
+    }
     const chain = this.chain ?? this.nodeId;
     await registerChain(this.db, chain, this.nodeId, nowIso());
     const [head, seal] = await Promise.all([chainHead(this.db, chain), lastSeal(this.db, chain)]);
     if (seal && seal.seq > (head?.seq ?? 0)) return this.fork();
     this.chain = chain;
     this.head = head ?? { seq: 0, hash: GENESIS };
-    this.sealedSeq = seal?.seq ?? 0;
+    this.sealedSeq = this.sealingSeq = seal?.seq ?? 0;
     return this.head;
   }
 
@@ -235,67 +352,45 @@ export class ExchangeAuditLog {
       const chain = `${this.nodeId}~${randomBytes(4).toString('hex')}`;
       if (await registerChain(this.db, chain, this.nodeId, nowIso())) {
         this.chain = chain;
-        this.sealedSeq = 0;
+        this.sealedSeq = this.sealingSeq = 0;
         return (this.head = { seq: 0, hash: GENESIS });
       }
     }
   }
 
-  private async commit(batch: RecordFields[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const head = await this.load();
-      const chain = this.chain!;
-      let prev = head.hash;
-      // For the SQLite writer thread, one JSON text of [canonical array, provider, hash] per record: the
-      // canonical text is made for the hash anyway, and one string crosses to the thread far cheaper
-      // than thousands of structured-cloned values.
-      const toThread = this.sqliteWriter !== null && this.sqliteWriter !== undefined;
-      const rows: AuditRow[] = [];
-      const parts: string[] = [];
-      for (let i = 0; i < batch.length; i++) {
-        const f = batch[i]!;
-        const seq = head.seq + 1 + i;
-        const canonical = canonicalRecord(chain, seq, prev, f);
-        const hash = hashOfCanonical(canonical);
-        if (toThread) parts.push(`[${canonical},${JSON.stringify(f.provider)},"${hash}"]`);
-        else rows.push({ ...f, chain_id: chain, seq, prev_hash: prev, hash });
-        prev = hash;
-      }
-      const top = batch.length ? { seq: head.seq + batch.length, hash: prev } : head;
-      const due = this.sealWanted || top.seq - this.sealedSeq >= this.sealEveryRecords || Date.now() - this.lastSealAt >= this.sealEveryMs;
-      let seal: SealRow | null = null;
-      if (top.seq > this.sealedSeq && due) {
-        // A seal that cannot be signed now must not cost the records their commit: the next batch tries again.
-        seal = await makeSeal(this.keys, chain, top.seq, top.hash, nowIso()).catch(() => null);
-      }
-      if (!batch.length && !seal) {
-        this.sealWanted = false;
-        return;
-      }
-      try {
-        await this.write(rows, `[${parts.join(',')}]`, seal);
-      } catch (e) {
-        this.head = null;
-        // Another live process writes this chain (the same node id twice): continue on a fresh chain.
-        if (isUniqueViolation(e) && attempt === 0) {
-          await this.fork();
-          continue;
-        }
-        throw e;
-      }
-      this.head = top;
-      if (seal) {
-        this.sealedSeq = top.seq;
-        this.lastSealAt = Date.now();
-        this.sealWanted = false;
-        this.m.seals++;
-      }
-      return;
+  /** Chains a batch on `head` and signs a seal when one is due; null when there is nothing to store. */
+  private async prepare(batch: Pending[], head: { seq: number; hash: string }): Promise<Prepared | null> {
+    const chain = this.chain!;
+    let prev = head.hash;
+    // For the SQLite writer thread, one JSON text of [canonical array, provider, hash] per record: the
+    // canonical text is made for the hash anyway, and one string crosses to the thread far cheaper
+    // than thousands of structured-cloned values.
+    const toThread = this.sqliteWriter !== null && this.sqliteWriter !== undefined;
+    const rows: AuditRow[] = [];
+    const parts: string[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const f = batch[i]!.fields;
+      const seq = head.seq + 1 + i;
+      const canonical = canonicalRecord(chain, seq, prev, f);
+      const hash = hashOfCanonical(canonical);
+      if (toThread) parts.push(`[${canonical},${JSON.stringify(f.provider)},"${hash}"]`);
+      else rows.push({ ...f, chain_id: chain, seq, prev_hash: prev, hash });
+      prev = hash;
     }
+    const top = batch.length ? { seq: head.seq + batch.length, hash: prev } : head;
+    const sealedUpTo = Math.max(this.sealedSeq, this.sealingSeq);
+    const due = this.sealWanted || top.seq - sealedUpTo >= this.sealEveryRecords || Date.now() - this.lastSealAt >= this.sealEveryMs;
+    let seal: SealRow | null = null;
+    if (top.seq > sealedUpTo && due) {
+      // A seal that cannot be signed now must not cost the records their commit: the next batch tries again.
+      seal = await makeSeal(this.keys, chain, top.seq, top.hash, nowIso()).catch(() => null);
+    }
+    if (!batch.length && !seal) return null;
+    return { rows, text: `[${parts.join(',')}]`, top, seal };
   }
 
-  private async write(rows: AuditRow[], text: string, seal: SealRow | null): Promise<void> {
-    if (this.sqliteWriter) return this.sqliteWriter.write(text, seal);
+  /** Stores a batch on the main connection (PostgreSQL, or an in-memory SQLite database). */
+  private async write(rows: AuditRow[], seal: SealRow | null): Promise<void> {
     // PostgreSQL: a batch without a seal is one INSERT, atomic on its own, so one round trip (and one
     // commit) instead of BEGIN, INSERT, COMMIT.
     if (!this.sqlite && !seal && rows.length > 0) return insertRows(this.db, rows, 'postgres');

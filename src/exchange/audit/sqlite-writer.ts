@@ -8,14 +8,26 @@ import type { SealRow } from './store.js';
  * The SQLite audit commits, off the event loop. better-sqlite3 is synchronous: a commit with
  * synchronous=FULL waits for the fsync of the write-ahead log with the whole process stopped, and
  * under load that wait was most of what the gateway did. Here a worker thread owns a second connection
- * to the same database file (WAL allows it) and runs each batch's transaction (BEGIN IMMEDIATE, the
- * prepared inserts, COMMIT with the fsync) while the main thread goes on serving and queueing the
- * next batch. The chain (sequence numbers, hashes, seals) is still computed by the log on the main
- * thread; the worker only stores what it is given, in one transaction, and says when it is durable.
+ * to the same database file (WAL allows it) and runs the transactions (BEGIN IMMEDIATE, the prepared
+ * inserts, COMMIT with the fsync) while the main thread goes on serving. The chain (sequence numbers,
+ * hashes, seals) is computed by the log on the main thread; the worker only stores what it is given
+ * and says when it is durable.
  *
- * The connection keeps a 64 MB page cache (the random X-Road-Id index touches a different page per
- * record). It checkpoints the WAL at SQLite's default 1,000 pages: ten times that made fewer, longer
- * checkpoints, each a stall of every commit behind it, and doubled the gateway's p99 at half load.
+ * Group commit happens here, on the thread: the log sends each batch as soon as it is chained,
+ * without waiting for the previous commit, and whenever the thread is free it takes every batch
+ * waiting for it and commits them in one transaction, in the order they were sent. So the next
+ * commit starts the moment the last one ends, not a round trip through the main thread's busy event
+ * loop later (that round trip took longer than the commit itself: at half the gateway's peak the
+ * thread sat idle a median 0.9 ms between commits of 0.36 ms, and most commits held one record).
+ *
+ * Batches are chained one on another before they are durable, so when a transaction fails the
+ * batches sent after it rest on records that do not exist. Each batch carries the log's epoch; after
+ * a failure the thread skips every batch of that epoch or an earlier one (answered `skipped`, never
+ * attempted) until the log, having reloaded its chain head, sends batches of a newer epoch.
+ *
+ * The connection keeps a 64 MB page cache. It checkpoints the WAL at SQLite's default 1,000 pages:
+ * ten times that made fewer, longer checkpoints, each a stall of every commit behind it, and doubled
+ * the gateway's p99 at half load.
  *
  * Two connections, one writer at a time: the worker waits for the write lock (busy_timeout) without
  * blocking the main thread, so a platform transaction held open across awaits on the main connection
@@ -35,10 +47,12 @@ const SEAL_COLUMNS = ['chain_id', 'seq', 'head_hash', 'at', 'kid', 'jws'] as con
 
 /**
  * The worker's code, evaluated as a script (no module loader involved, so it runs the same under tsx,
- * the installed command and any build). It receives flat value arrays and answers { n, error? }.
+ * the installed command and any build). It receives `{ n, epoch, text, seal }` batches and answers
+ * `{ done: [n…], records }` for a committed group, `{ failed: [n…], error }` for a failed one and
+ * `{ skipped: [n…] }` for batches of a failed epoch.
  */
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = ' + workerData.busyMs);
@@ -49,34 +63,70 @@ const insertRow = db.prepare('insert into exchange_audit (' + workerData.columns
 const insertSeal = db.prepare('insert into exchange_audit_seals (' + workerData.sealColumns.join(',') + ') values ' + marks(workerData.sealColumns.length));
 const at = workerData.canonicalIndex;
 const values = new Array(workerData.columns.length);
-const store = db.transaction((records, seal) => {
-  for (const [canonical, provider, hash] of records) {
-    for (let i = 0; i < at.length; i++) values[i] = canonical[at[i]];
-    values[at.length] = provider;
-    values[at.length + 1] = hash;
-    insertRow.run(values);
+let records = 0;
+const store = db.transaction((batches) => {
+  records = 0;
+  for (const b of batches) {
+    for (const [canonical, provider, hash] of JSON.parse(b.text)) {
+      for (let i = 0; i < at.length; i++) values[i] = canonical[at[i]];
+      values[at.length] = provider;
+      values[at.length + 1] = hash;
+      insertRow.run(values);
+      records++;
+    }
+    if (b.seal) insertSeal.run(b.seal);
   }
-  if (seal) insertSeal.run(seal);
 });
-parentPort.on('message', (m) => {
-  if (m.close) {
+let deadEpoch = -1;
+parentPort.on('message', (first) => {
+  const group = [];
+  let closing = false;
+  for (let m = first; m; m = receiveMessageOnPort(parentPort)?.message) {
+    if (m.close) {
+      closing = true;
+      break;
+    }
+    group.push(m);
+  }
+  const live = group.filter((b) => b.epoch > deadEpoch);
+  const skipped = group.filter((b) => b.epoch <= deadEpoch);
+  if (skipped.length) parentPort.postMessage({ skipped: skipped.map((b) => b.n) });
+  if (live.length) {
+    try {
+      store.immediate(live);
+      parentPort.postMessage({ done: live.map((b) => b.n), records });
+    } catch (e) {
+      deadEpoch = Math.max(...live.map((b) => b.epoch));
+      parentPort.postMessage({ failed: live.map((b) => b.n), error: { message: String(e && e.message), code: e && e.code } });
+    }
+  }
+  if (closing) {
     db.close();
     parentPort.close();
-    return;
-  }
-  try {
-    store.immediate(JSON.parse(m.text), m.seal);
-    parentPort.postMessage({ n: m.n });
-  } catch (e) {
-    parentPort.postMessage({ n: m.n, error: { message: String(e && e.message), code: e && e.code } });
   }
 });
 `;
 
+/** A batch the thread skipped because an earlier batch of its epoch failed: never attempted, safe to chain again. */
+export class SkippedBatch extends Error {
+  constructor() {
+    super('an earlier audit batch failed; this one was not written');
+    this.name = 'SkippedBatch';
+  }
+}
+
+/** How a batch was committed: with which group (its first batch's number) of how many records. */
+export interface Committed {
+  group: number;
+  records: number;
+}
+
 interface Waiting {
-  resolve(): void;
+  resolve(c: Committed): void;
   reject(e: Error): void;
 }
+
+type Answer = { done: number[]; records: number } | { failed: number[]; error: { message: string; code?: string } } | { skipped: number[] };
 
 export class SqliteAuditWriter {
   private worker: Worker | null = null;
@@ -105,13 +155,18 @@ export class SqliteAuditWriter {
       eval: true,
       workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file: this.file, synchronous: this.synchronous, busyMs: 5000, cacheKib: 64 * 1024, columns: COLUMNS, canonicalIndex: CANONICAL_INDEX, sealColumns: SEAL_COLUMNS },
     });
-    w.on('message', (m: { n: number; error?: { message: string; code?: string } }) => {
-      const waiting = this.waiting.get(m.n);
-      if (!waiting) return;
-      this.waiting.delete(m.n);
+    w.on('message', (m: Answer) => {
+      const ns = 'done' in m ? m.done : 'failed' in m ? m.failed : m.skipped;
+      const committed = 'done' in m ? { group: m.done[0]!, records: m.records } : null;
+      const error = 'failed' in m ? Object.assign(new Error(m.error.message), { code: m.error.code }) : null;
+      for (const n of ns) {
+        const waiting = this.waiting.get(n);
+        if (!waiting) continue;
+        this.waiting.delete(n);
+        if (committed) waiting.resolve(committed);
+        else waiting.reject(error ?? new SkippedBatch());
+      }
       if (this.waiting.size === 0) w.unref();
-      if (m.error) waiting.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
-      else waiting.resolve();
     });
     const gone = (e: Error) => {
       if (this.worker === w) this.worker = null;
@@ -124,15 +179,19 @@ export class SqliteAuditWriter {
     return w;
   }
 
-  /** Stores the records (JSON text, see COLUMNS) and the seal in one transaction; resolves once it is committed (durably, with FULL). */
-  write(text: string, seal: SealRow | null): Promise<void> {
+  /**
+   * Sends a batch (JSON text, see COLUMNS, and a seal) to be stored after every batch sent before it;
+   * resolves once it is committed (durably, with FULL), rejects with the transaction's error, or with
+   * SkippedBatch when an earlier batch of the same or a newer epoch failed.
+   */
+  write(text: string, seal: SealRow | null, epoch: number): Promise<Committed> {
     const w = this.start();
     const n = ++this.next;
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Committed>((resolve, reject) => {
       this.waiting.set(n, { resolve, reject });
       // Held open only while a commit is on its way, so an idle log never keeps the process alive.
       w.ref();
-      w.postMessage({ n, text, seal: seal && SEAL_COLUMNS.map((c) => seal[c]) });
+      w.postMessage({ n, epoch, text, seal: seal && SEAL_COLUMNS.map((c) => seal[c]) });
     });
   }
 
