@@ -156,24 +156,23 @@ test('sign-in: wrong passwords lock the account after 5 tries, for the right pas
   assert.match((await citizen.get('/console/login')).body, /holds no role|نقشی در میز کار/);
 });
 
-test('with REDIS_URL, nodes share the sign-in rate limit', async () => {
+test('with REDIS_URL, nodes share the sign-in rate limit; another deployment on the same Redis does not', async () => {
   const { freshDatabase } = await import('./harness.js');
   const db = await freshDatabase();
   const env = { PANJAREH_LOGIN_RATE: '10', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' };
   const [a, b] = [await testPlatform({ shared: db, listen: true, env }), await testPlatform({ shared: db, listen: true, env })];
+  const other = await testPlatform({ listen: true, env });
   try {
     const statuses: number[] = [];
-    // The Redis key is per address; a unique forwarded address is not trusted, so isolate by clearing the key first.
-    const { Redis } = await import('ioredis');
-    const r = new Redis(env.REDIS_URL);
-    for (const k of await r.keys('panjareh-rl:*')) await r.del(k);
-    await r.quit();
     for (let i = 0; i < 6; i++) statuses.push((await new Browser(a.url!).signIn('nobody', 'x')).status);
     for (let i = 0; i < 6; i++) statuses.push((await new Browser(b.url!).signIn('nobody', 'x')).status);
     assert.deepEqual(statuses, [...Array(10).fill(401), 429, 429]);
+    // Same address, same Redis, another database: its own count (bug: every deployment shared one).
+    assert.equal((await new Browser(other.url!).signIn('nobody', 'x')).status, 401);
   } finally {
     await a.dispose();
     await b.dispose();
+    await other.dispose();
     await db.drop();
   }
 });

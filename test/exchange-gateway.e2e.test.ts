@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { ExchangeAuditReader, type ExchangeAuditRecord } from '../src/exchange/index.js';
 import { call, rawCall, recordAudit, startGarbage, startUpstream, type Answer } from './exchange-helpers.js';
-import { freePort, testPlatform, type TestPlatform } from './harness.js';
+import { dialectUnderTest, freePort, testPlatform, type TestPlatform } from './harness.js';
 
 /**
  * The gateway end to end: a real upstream (node:http), the real server, real keys, contracts and
  * consent tokens. Every bad input of the issue gets its X-Road-style answer and an audit record,
- * and the upstream never sees a refused call.
+ * and the upstream never sees a refused call. On PostgreSQL it runs as a national deployment does,
+ * with the rate limits and quotas in Redis (REDIS_URL, or the local one).
  */
+const REDIS_URL = dialectUnderTest === 'postgres' ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
 
 let tp: TestPlatform;
 let upstream: Awaited<ReturnType<typeof startUpstream>>;
@@ -57,7 +60,7 @@ before(async () => {
   garbage = await startGarbage();
   tp = await testPlatform({
     listen: true,
-    env: { PANJAREH_GATEWAY_MAX_BODY: '1024', PANJAREH_GATEWAY_MAX_RESPONSE: String(64 * 1024), PANJAREH_GATEWAY_TIMEOUT_MS: '1000', PANJAREH_GATEWAY_CLIENT_TIMEOUT_MS: '1000' },
+    env: { ...(REDIS_URL ? { REDIS_URL } : {}), PANJAREH_GATEWAY_MAX_BODY: '1024', PANJAREH_GATEWAY_MAX_RESPONSE: String(64 * 1024), PANJAREH_GATEWAY_TIMEOUT_MS: '1000', PANJAREH_GATEWAY_CLIENT_TIMEOUT_MS: '1000' },
   });
   audit = recordAudit(tp);
   const { registry, contracts, apiKeys } = tp.exchange;
@@ -402,12 +405,25 @@ test('rate limit and daily quota', async () => {
   assert.ok(burst.length - limited.length <= 2 * (okSeconds.size + 1), 'at most the rate in each second');
 
   await tp.exchange.contracts.revokeFor(BANK, LIMITED, { actor: 'test' });
-  await tp.exchange.contracts.grant({ client: BANK, service: LIMITED, ratePerSecond: 1000, dailyQuota: 3 }, 'test');
+  const quota = await tp.exchange.contracts.grant({ client: BANK, service: LIMITED, ratePerSecond: 1000, dailyQuota: 3 }, 'test');
   const seq: Answer[] = [];
   for (let i = 0; i < 5; i++) seq.push(await call(tp.url!, r1(LIMITED, '/x'), { headers: as(BANK) }));
   assert.deepEqual(seq.map((a) => a.status), [200, 200, 200, 429, 429]);
   refused(seq[3]!, 429, 'Server.ServerProxy.QuotaExceeded');
   assert.ok(Number(seq[3]!.headers['retry-after']) > 0);
+
+  if (REDIS_URL) {
+    // The counting was done in Redis, not in this node's memory: the day's counter of this contract is there.
+    const ns = (await sql<{ value: string }>`select value from platform_secrets where name = 'exchange-redis-namespace'`.execute(tp.database.db)).rows[0]!.value;
+    const redis = new Redis(REDIS_URL);
+    try {
+      const [, found] = await redis.scan('0', 'MATCH', `pjx:${ns}:${quota.id}:d:*`, 'COUNT', 10_000);
+      assert.equal(found.length, 1, 'one daily counter for the contract in Redis');
+      assert.ok(Number(await redis.get(found[0]!)) >= 3);
+    } finally {
+      redis.disconnect();
+    }
+  }
 });
 
 test('metaservices: listClients, listMethods, allowedMethods, getOpenAPI', async () => {

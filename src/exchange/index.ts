@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { ExchangeSettings } from '../platform/config.js';
 import type { KeyStore } from '../platform/keys.js';
-import { sharedSecret } from '../platform/secrets.js';
+import { redisNamespace } from '../platform/secrets.js';
 import type { AuditSink } from './audit-sink.js';
 import { ExchangeAuditLog } from './audit/index.js';
 import { Contracts } from './contracts.js';
@@ -146,7 +146,7 @@ export class Exchange {
       warn('exchange rate limits: cannot reach Redis at start; counting on this node until it is reachable', e);
     }
     // Deployments (and test databases) sharing one Redis must not share counters: the namespace is per database.
-    return new RedisLimiter(redis, await sharedSecret(this.db as never, 'exchange-redis-namespace'), warn);
+    return new RedisLimiter(redis, await redisNamespace(this.db as never), warn);
   }
 
   async close(): Promise<void> {

@@ -18,3 +18,10 @@ export async function sharedSecret(db: Kysely<PlatformTables>, name: string): Pr
   const row = await db.selectFrom('platform_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
   return row.value;
 }
+
+/**
+ * The prefix of this deployment's keys in a Redis that other deployments (and test databases) may
+ * share, so that none counts another's rate limits: one value per database. (The secret's name is
+ * from when only the exchange used it; kept so that counters survive an upgrade.)
+ */
+export const redisNamespace = (db: Kysely<PlatformTables>): Promise<string> => sharedSecret(db, 'exchange-redis-namespace');

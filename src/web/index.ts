@@ -14,7 +14,7 @@ import type { Catalog } from '../catalog/index.js';
 import type { NationalIdentity, StaffDirectory } from '../identity/index.js';
 import type { KeyStore } from '../platform/keys.js';
 import type { AppError } from '../platform/errors.js';
-import { sharedSecret } from '../platform/secrets.js';
+import { redisNamespace, sharedSecret } from '../platform/secrets.js';
 import type { DatabaseHandle } from '../platform/db.js';
 import type { Exchange } from '../exchange/index.js';
 import { writeAudit } from '../platform/audit.js';
@@ -62,7 +62,9 @@ export async function registerWebBase(app: FastifyInstance, deps: WebDeps): Prom
   // Several nodes count attempts together in Redis; a single node counts in its own memory.
   const redis = deps.config.redisUrl ? new Redis(deps.config.redisUrl, { connectTimeout: 2000, maxRetriesPerRequest: 1, lazyConnect: false }) : undefined;
   if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => undefined)));
-  await app.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace: 'panjareh-rl:', skipOnError: false } : {}) });
+  // Keys carry the database's namespace: deployments sharing one Redis never count each other's attempts.
+  const nameSpace = redis ? `panjareh-rl:${await redisNamespace(deps.database.db)}:` : undefined;
+  await app.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace, skipOnError: false } : {}) });
   await app.register(fastifyStatic, { root: path.join(here, 'assets'), prefix: '/assets/', maxAge: '1h' });
   await app.register(fastifyStatic, { root: fontsDir, prefix: '/fonts/', decorateReply: false, maxAge: '30d', immutable: true });
 }
