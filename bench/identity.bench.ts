@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   const heading = '## National identity: token endpoint and userinfo (`npm run bench:identity`)';
   let doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   if (!doc.includes(heading)) {
-    doc += `\n${heading}\n\nEach run adds a section below, newest first. Codes are made beforehand through the provider's models; each is exchanged once (client_secret_basic, PKCE S256, an RS256-signed ID token and access token written to the database). Userinfo reads the access token and its grant (two reads: the token's existence is what the spec requires, the grant is oidc-provider's check that consent was not withdrawn); the client's metadata (5 s) and the person's claims, registry record and verified mobile (1 min) come from each node's memory.\n\n`;
+    doc += `\n${heading}\n\nEach run adds a section below, newest first. Codes are made beforehand through the provider's models; each is exchanged once (client_secret_basic, PKCE S256, an RS256-signed ID token and access token written to the database). Userinfo reads the access token and its grant in one statement (the token lookup the spec requires, joined with the grant that oidc-provider checks next, so consent withdrawn is still seen; until 2026-12-07 these were two reads); the client's metadata (5 s) and the person's claims, registry record and verified mobile (1 min) come from each node's memory.\n\n`;
   }
   const at = doc.indexOf(heading) + heading.length;
   const afterIntro = doc.indexOf('\n### ', at);

@@ -34,12 +34,48 @@ function parse(row: { payload: string; consumed_at: string | null; expires_at: s
   return payload;
 }
 
+type Row = { payload: string; consumed_at: string | null; expires_at: string | null };
+
+/**
+ * A grant read together with an access token, kept for the provider's `Grant.find` that follows it
+ * in the same request (userinfo reads the token, then its grant): so a userinfo call is one database
+ * round trip, the token lookup the spec requires, not two. An entry is used once and only within
+ * PREFETCH_MS; anything else reads the database. The grant is as current as the token it came with.
+ */
+const PREFETCH_MS = 2000;
+const PREFETCH_MAX = 10_000;
+
 export function databaseAdapter(db: Kysely<any>, clients: RelyingParties): new (model: string) => Adapter {
   const d = db as Db;
+  const prefetched = new Map<string, { row: Row | undefined; at: number }>();
+
+  async function findAccessToken(id: string): Promise<AdapterPayload | undefined> {
+    const row = await d
+      .selectFrom('oidc_payloads as t')
+      .leftJoin('oidc_payloads as g', (j) => j.on('g.model', '=', 'Grant').onRef('g.id', '=', 't.grant_id'))
+      .select(['t.payload', 't.consumed_at', 't.expires_at', 't.grant_id', 'g.payload as g_payload', 'g.consumed_at as g_consumed_at', 'g.expires_at as g_expires_at'])
+      .where('t.model', '=', 'AccessToken')
+      .where('t.id', '=', id)
+      .executeTakeFirst();
+    if (row?.grant_id) {
+      if (prefetched.size >= PREFETCH_MAX) prefetched.clear();
+      prefetched.set(row.grant_id, { row: row.g_payload === null ? undefined : { payload: row.g_payload, consumed_at: row.g_consumed_at, expires_at: row.g_expires_at }, at: Date.now() });
+    }
+    return parse(row);
+  }
+
+  function takePrefetched(grantId: string): { row: Row | undefined } | undefined {
+    const hit = prefetched.get(grantId);
+    if (!hit) return undefined;
+    prefetched.delete(grantId);
+    return Date.now() - hit.at <= PREFETCH_MS ? hit : undefined;
+  }
+
   return class DatabaseAdapter implements Adapter {
     constructor(readonly model: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (this.model === 'Grant') prefetched.delete(id);
       const row = {
         payload: JSON.stringify(payload),
         grant_id: payload.grantId ?? null,
@@ -57,6 +93,11 @@ export function databaseAdapter(db: Kysely<any>, clients: RelyingParties): new (
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.metadata(id);
+      if (this.model === 'AccessToken') return findAccessToken(id);
+      if (this.model === 'Grant') {
+        const hit = takePrefetched(id);
+        if (hit) return parse(hit.row);
+      }
       const row = await d.selectFrom('oidc_payloads').select(['payload', 'consumed_at', 'expires_at']).where('model', '=', this.model).where('id', '=', id).executeTakeFirst();
       return parse(row);
     }
@@ -76,10 +117,12 @@ export function databaseAdapter(db: Kysely<any>, clients: RelyingParties): new (
     }
 
     async destroy(id: string): Promise<void> {
+      if (this.model === 'Grant') prefetched.delete(id);
       await d.deleteFrom('oidc_payloads').where('model', '=', this.model).where('id', '=', id).execute();
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      prefetched.delete(grantId);
       await d.deleteFrom('oidc_payloads').where('grant_id', '=', grantId).execute();
     }
   };
