@@ -326,8 +326,9 @@ test('batches chained on a failed one are chained again, not lost: only the fail
     if (sqlite) await exec(p, sql.raw('begin immediate'));
     const failing = [record(11, { method: 'FAIL' })];
     const first = failing.map((r) => log.append(r));
-    await turn();
-    await turn();
+    // Time for the thread to take the failing batch on its own (it then waits for the lock); batches
+    // that reach it together with that one would share its transaction, and its fate.
+    await new Promise((r) => setTimeout(r, 500));
     const later = Array.from({ length: 5 }, (_, i) => record(20 + i));
     const second: Promise<void>[] = [];
     for (const r of later) {

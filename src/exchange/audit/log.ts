@@ -117,6 +117,8 @@ export class ExchangeAuditLog {
 
   private queue: Pending[] = [];
   private running: Promise<void> | null = null;
+  /** Set while the drain waits with a place free for another batch: an append wakes it. */
+  private wake: (() => void) | null = null;
   /** Batches handed to the writer thread, until answered. */
   private readonly inFlight = new Set<Promise<void>>();
   private chain: string | null = null;
@@ -170,7 +172,8 @@ export class ExchangeAuditLog {
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ fields, resolve, reject });
-      this.kick();
+      if (this.wake) this.wake();
+      else this.kick();
     });
   }
 
@@ -221,9 +224,19 @@ export class ExchangeAuditLog {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.sealWanted) {
-      if (this.inFlight.size >= this.maxInFlight) {
-        await Promise.race(this.inFlight);
+    // Runs while anything is queued or on its way, so that records appended while batches are in flight
+    // join the next batch here rather than start a drain of their own with the first of them alone.
+    while (this.queue.length > 0 || this.sealWanted || this.inFlight.size > 0) {
+      const full = this.inFlight.size >= this.maxInFlight;
+      if (full || (this.queue.length === 0 && !this.sealWanted)) {
+        // Until a batch is answered, or (with a free place) a record is appended; then a turn of the
+        // event loop, so that the callers just answered, and requests read meanwhile, come along too.
+        await new Promise<void>((r) => {
+          if (!full) this.wake = r;
+          void Promise.race(this.inFlight).then(r);
+        });
+        this.wake = null;
+        await new Promise<void>((r) => setImmediate(r));
         continue;
       }
       if (this.maxWaitMs > 0 && this.queue.length < this.maxBatch && !this.closed) await new Promise((r) => setTimeout(r, this.maxWaitMs));
