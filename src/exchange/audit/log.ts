@@ -65,7 +65,6 @@ interface Prepared {
   seal: SealRow | null;
 }
 
-
 function isUniqueViolation(e: unknown): boolean {
   const code = (e as { code?: unknown })?.code;
   return code === '23505' || (typeof code === 'string' && /^SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)$/.test(code));
@@ -87,8 +86,9 @@ function positive(v: number | undefined, fallback: number, name: string, min = 1
  * transaction holding it has committed.
  *
  * With the SQLite writer thread (a database file) the log chains each batch as it forms (what was
- * appended during one turn of the event loop) and sends it on at once; the thread commits, in one
- * transaction, every batch waiting for it whenever the previous commit ends (see sqlite-writer.ts).
+ * appended during one turn of the event loop) and sends it on without waiting for the commit before
+ * it, with at most `maxInFlight` batches on their way; the thread commits, in one transaction, every
+ * batch waiting for it whenever the previous commit ends (see sqlite-writer.ts).
  * Elsewhere (PostgreSQL, an in-memory SQLite) one commit runs at a time and records arriving meanwhile
  * form the next batch, which commits as soon as the previous one ends. Either way an idle gateway pays
  * one commit per call and a busy one shares a commit among many calls.
@@ -246,7 +246,9 @@ export class ExchangeAuditLog {
       try {
         prepared = await this.prepare(batch, await this.load());
       } catch (e) {
+        // The chain's head could not be read (the database is unreachable): nothing was written.
         this.sealWanted = false;
+        if (batch.length) this.m.failedBatches++;
         for (const p of batch) p.reject(e);
         continue;
       }
@@ -326,8 +328,12 @@ export class ExchangeAuditLog {
     // on a fresh chain when another live process turned out to write this one.
     this.sealWanted = false;
     if (batch.length) this.m.failedBatches++;
-    const again = isUniqueViolation(e) ? batch.filter((x) => !x.forked) : [];
-    for (const x of batch) if (!again.includes(x)) x.reject(e);
+    const retry = isUniqueViolation(e);
+    const again: Pending[] = [];
+    for (const x of batch) {
+      if (retry && !x.forked) again.push(x);
+      else x.reject(e);
+    }
     if (again.length) {
       this.forkNext = true;
       for (const x of again) x.forked = true;
