@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Generated } from 'kysely';
 import type { Config } from './config.js';
+import { OwnSchemaPostgresDialect } from './pg-introspector.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -51,7 +52,7 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, op
     pool.on('error', () => {
       /* a dropped idle connection is replaced on next use; the query that needs it reports the error */
     });
-    const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<PlatformTables>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
     return { db, dialect: 'postgres', where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}`, close: () => db.destroy() };
   }
   const file = opts.sqliteFile ?? path.join(config.dataDir, 'panjareh.sqlite');

@@ -325,7 +325,7 @@ test('batches chained on a failed one are chained again, not lost: only the fail
     // first, the later ones (chained on it) queue behind it and arrive only after it has failed.
     if (sqlite) await exec(p, sql.raw('begin immediate'));
     const failing = [record(11, { method: 'FAIL' })];
-    const first = failing.map((r) => log.append(r));
+    const first = Promise.allSettled(failing.map((r) => log.append(r)));
     // Time for the thread to take the failing batch on its own (it then waits for the lock); batches
     // that reach it together with that one would share its transaction, and its fate.
     await new Promise((r) => setTimeout(r, 500));
@@ -336,7 +336,7 @@ test('batches chained on a failed one are chained again, not lost: only the fail
       await turn();
     }
     if (sqlite) await exec(p, sql.raw('commit'));
-    const a = await Promise.allSettled(first);
+    const a = await first;
     const b = await Promise.allSettled(second);
     assert.deepEqual(a.map((x) => x.status), ['rejected']);
     assert.deepEqual(b.map((x) => x.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
