@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { demoCatalog } from '../src/app.js';
 import { Browser as TestBrowser } from './browser.js';
-import { follow, signInToPortal } from './signin.js';
+import { follow, latestCode, outboxIds, signInToPortal } from './signin.js';
 import { connectPortalToExchange } from '../src/web/inquiries/connect.js';
 import { DEMO_FIXTURES } from '../src/agencies/index.js';
 import { testPlatform, type TestPlatform } from './harness.js';
@@ -229,13 +230,54 @@ describe('pages behind sign-in', () => {
     }
   });
 
-  test('the authority: relying parties, exchange onboarding, contracts, keys, the demo outbox', async () => {
+  test("the national identity's own pages for an agency's site: the code page, the consent screen, sign-out", async () => {
+    const ali = DEMO_FIXTURES.person;
+    const redirect = 'http://127.0.0.1:9/callback';
+    const rp = await tp.identity.clients.add({ name: 'سامانهٔ آزمون / Test agency', redirectUris: [redirect], postLogoutRedirectUris: ['http://127.0.0.1:9/signed-out'] }, 'test');
+    for (const lang of ['fa', 'en'] as const) {
+      const b = new TestBrowser(tp.url!);
+      const challenge = createHash('sha256').update(randomBytes(32).toString('base64url')).digest('base64url');
+      const auth = `${tp.url}/oidc/auth?${new URLSearchParams({ client_id: rp.clientId, response_type: 'code', redirect_uri: redirect, scope: 'openid profile national_code phone', code_challenge: challenge, code_challenge_method: 'S256', state: 'a11y', ui_locales: lang })}`;
+      const signin = await follow(b, auth, tp.url!);
+      assert.match(signin.body, /name="national_code"/);
+      const signinPath = new URL(signin.url, tp.url).pathname;
+      const seen = await outboxIds(tp.url!, ali.mobile);
+      const sent = await b.post(`${signinPath}/code`, { _csrf: TestBrowser.csrf(signin.body), national_code: ali.nationalCode, mobile: ali.mobile });
+      assert.equal(sent.status, 303);
+      const otpPath = new URL(sent.location!, tp.url).pathname + new URL(sent.location!, tp.url).search;
+      let as = await signedIn(b);
+      try {
+        await checkPage({ path: otpPath, lang, status: 200 }, as);
+      } finally {
+        await as.noJs.close();
+        await as.withJs.close();
+      }
+      const otpPage = await b.get(otpPath);
+      const verified = await b.post(`${signinPath}/otp`, { _csrf: TestBrowser.csrf(otpPage.body), otp: await latestCode(tp.url!, ali.mobile, seen) });
+      assert.equal(verified.status, 303);
+      const consent = await follow(b, new URL(verified.location!, tp.url).href, tp.url!);
+      assert.match(consent.body, /name="decision"/, 'the consent screen names the site and the data');
+      as = await signedIn(b);
+      try {
+        await checkPage({ path: new URL(consent.url, tp.url).pathname + new URL(consent.url, tp.url).search, lang, status: 200 }, as);
+        // RP-initiated sign-out asks first.
+        await checkPage({ path: `/oidc/session/end?${new URLSearchParams({ client_id: rp.clientId, ui_locales: lang })}`, lang, status: 200 }, as);
+      } finally {
+        await as.noJs.close();
+        await as.withJs.close();
+      }
+    }
+  });
+
+  test('the authority: the catalogue workflow, relying parties, exchange onboarding, contracts, keys, the demo outbox', async () => {
     await tp.staff.add({ username: 'operator', password: 'correct horse battery staple', role: 'admin' });
     const b = new TestBrowser(tp.url!);
     assert.equal((await b.signIn('operator', 'correct horse battery staple')).status, 303);
     const as = await signedIn(b);
     try {
-      for (const path of ['/console/relying-parties', '/console/exchange', '/console/exchange/services/new', '/console/exchange/contracts', '/console/exchange/keys', '/console/outbox?to=09123456789']) {
+      // The catalogue's workflow pages (dashboard, a new entry, an entry and its form) and the authority's own.
+      const catalogue = ['/console', '/console/services/new', '/console/services/PASSPORT-0001', '/console/services/PASSPORT-0001/edit'];
+      for (const path of [...catalogue, '/console/relying-parties', '/console/exchange', '/console/exchange/services/new', '/console/exchange/contracts', '/console/exchange/keys', '/console/outbox?to=09123456789']) {
         for (const c of both(path)) await checkPage(c, as);
       }
     } finally {

@@ -95,7 +95,7 @@ export function serviceFormPage(lang: Lang, ctx: FormContext, values: FormValues
   const v = (k: string) => (Array.isArray(values[k]) ? (values[k] as string[]).join('\n') : ((values[k] as string | undefined) ?? ''));
   const has = (k: string, x: string) => (Array.isArray(values[k]) ? (values[k] as string[]) : values[k] ? [values[k] as string] : []).includes(x);
   const err = (k: string) => errors.filter((e) => e.field === k).map((e) => html`<span class="error-message">${e.reason}</span>`);
-  const text = (name: string, label: string, opts: { dir?: string; type?: string } = {}) =>
+  const text = (name: string, label: string | SafeHtml, opts: { dir?: string; type?: string } = {}) =>
     html`<div class="form-group"><label for="${name}">${label}</label>${err(name)}<input type="${opts.type ?? 'text'}" id="${name}" name="${name}" value="${v(name)}"${opts.dir ? html` dir="${opts.dir}"` : ''}></div>`;
   const area = (name: string, label: string, dir?: string) =>
     html`<div class="form-group"><label for="${name}">${label}</label>${err(name)}<textarea id="${name}" name="${name}"${dir ? html` dir="${dir}"` : ''}>${v(name)}</textarea></div>`;
@@ -114,7 +114,7 @@ export function serviceFormPage(lang: Lang, ctx: FormContext, values: FormValues
 ${errorSummary(lang, errors)}
 <form method="post" action="${action}" novalidate>
 ${csrfField(ctx.csrf)}
-${code ? html`<input type="hidden" name="code" value="${code}"><p>${f.code}: <strong>${code}</strong></p>` : text('code', f.code, { dir: 'ltr' })}
+${code ? html`<input type="hidden" name="code" value="${code}"><p>${f.code}: <strong dir="ltr">${code}</strong></p>` : text('code', html`${f.code} (${f.codeExample} <span dir="ltr">NOCR-0001</span>)`, { dir: 'ltr' })}
 ${text('slug', f.slug, { dir: 'ltr' })}
 <div class="form-group"><label for="organization">${f.organization}</label>${err('organization')}<select id="organization" name="organization">${orgs.map((o) => html`<option value="${o.code}"${v('organization') === o.code ? html` selected` : ''}>${pick(o.name, lang)}</option>`)}</select></div>
 ${pair('title', f.title, 'text')}
@@ -162,7 +162,7 @@ export function consoleServicePage(lang: Lang, user: StaffUser, csrf: string, w:
 <h1>${pick(w.data.title, lang)}</h1>
 ${errorSummary(lang, errors)}
 <dl class="summary-list">
-<div><dt>${c.fields.code}</dt><dd>${code}</dd></div>
+<div><dt>${c.fields.code}</dt><dd><span dir="ltr">${code}</span></dd></div>
 <div><dt>${c.status}</dt><dd>${c.statuses[w.status] ?? w.status} (${c.version} ${digits(String(w.version), lang)})</dd></div>
 <div><dt>${c.live}</dt><dd>${w.liveVersion ? html`${digits(String(w.liveVersion), lang)} — <a href="${p}/services/${w.data.slug}">${c.viewPublic}</a>` : c.none}</dd></div>
 ${w.status === 'rejected' && w.reason ? html`<div><dt>${c.reason}</dt><dd>${w.reason}</dd></div>` : ''}

@@ -38,7 +38,8 @@ export const CONSOLE = {
     statuses: { draft: 'پیش‌نویس', submitted: 'در انتظار بررسی', approved: 'تأییدشده', rejected: 'ردشده', superseded: 'جایگزین‌شده' } as Record<string, string>,
     actions: { create: 'ایجاد', edit: 'ویرایش', submit: 'فرستادن', approve: 'تأیید', reject: 'رد', import: 'درون‌ریزی' } as Record<string, string>,
     fields: {
-      code: 'شناسه خدمت (مثلاً NOCR-0001)',
+      code: 'شناسه خدمت',
+      codeExample: 'مثلاً',
       slug: 'نشانی صفحه (slug، اختیاری)',
       organization: 'دستگاه',
       title: 'عنوان',
@@ -100,7 +101,8 @@ export const CONSOLE = {
     statuses: { draft: 'Draft', submitted: 'Awaiting review', approved: 'Approved', rejected: 'Rejected', superseded: 'Superseded' } as Record<string, string>,
     actions: { create: 'Created', edit: 'Edited', submit: 'Submitted', approve: 'Approved', reject: 'Rejected', import: 'Imported' } as Record<string, string>,
     fields: {
-      code: 'Service code (for example NOCR-0001)',
+      code: 'Service code',
+      codeExample: 'for example',
       slug: 'Page address (slug, optional)',
       organization: 'Organisation',
       title: 'Title',
