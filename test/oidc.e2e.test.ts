@@ -178,8 +178,18 @@ test('sign-in pages: check digit, Persian digits, no user enumeration, deceased 
   const size = (x: unknown[] | { messages: unknown[] }) => (Array.isArray(x) ? x.length : x.messages.length);
   const before = size(await countTo('09129998877'));
   const seen = await outboxIds(tp.url!, PERSON.mobile);
+  // …and the same work before answering (so the same time): a code row, a sign-in log row, an audit row.
+  const rows = async () => {
+    const n = async (table: string) => Number((await tp.database.db.selectFrom(table as never).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    return [await n('identity_otps'), await n('identity_sign_ins'), await n('audit_log')];
+  };
+  const rows0 = await rows();
   const wrongMobile = await browser.post(`${path}/code`, { _csrf: Browser.csrf(first.body), national_code: PERSON.nationalCode, mobile: '09129998877' });
+  const rows1 = await rows();
   const real = await browser.post(`${path}/code`, { _csrf: Browser.csrf(first.body), national_code: '۰۴۹۹۳۷۰۸۹۹', mobile: '۰۹۱۲۳۴۵۶۷۸۹' });
+  const rows2 = await rows();
+  assert.deepEqual(rows1.map((x, i) => x - rows0[i]!), [1, 1, 1], 'a pair that does not match');
+  assert.deepEqual(rows2.map((x, i) => x - rows1[i]!), [1, 1, 1], 'a pair that matches');
   assert.equal(wrongMobile.status, 303);
   assert.equal(real.status, 303, 'Persian digits are accepted');
   assert.equal(wrongMobile.location, real.location, 'the same answer for a mobile that is not theirs');

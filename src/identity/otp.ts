@@ -1,4 +1,4 @@
-import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 
 /**
@@ -41,23 +41,23 @@ export class OneTimeCodes {
     return createHmac('sha256', await this.pepper()).update(`${id}:${code}`).digest('hex');
   }
 
-  /** Makes a code for this person and mobile; returns its id (kept by the sign-in) and the code (sent by SMS, never stored). */
-  async issue(nationalCode: string, mobile: string, ip: string | null): Promise<{ id: string; code: string }> {
+  /**
+   * Makes a code for this person and mobile; returns its id (kept by the sign-in) and the code (sent by
+   * SMS, never stored). An undeliverable request (the pair does not match) gets a row all the same, with
+   * the HMAC of a secret nobody holds, so that no code can ever match it, made by the same work.
+   */
+  async issue(nationalCode: string, mobile: string, ip: string | null, deliverable = true): Promise<{ id: string; code: string }> {
     const id = randomUUID();
     const code = String(randomInt(0, 10 ** OTP_DIGITS)).padStart(OTP_DIGITS, '0');
+    const stored = deliverable ? code : randomBytes(32).toString('hex');
     const now = Date.now();
     await this.db
       .insertInto('identity_otps')
-      .values({ id, national_code: nationalCode, mobile, code_hash: await this.hash(id, code), created_at: new Date(now).toISOString(), expires_at: new Date(now + OTP_TTL_MS).toISOString(), attempts: 0, used_at: null, ip })
+      .values({ id, national_code: nationalCode, mobile, code_hash: await this.hash(id, stored), created_at: new Date(now).toISOString(), expires_at: new Date(now + OTP_TTL_MS).toISOString(), attempts: 0, used_at: null, ip })
       .execute();
     // Codes long expired are of no further use; sweep them where new ones are made.
     await this.db.deleteFrom('identity_otps').where('expires_at', '<', new Date(now - 86_400_000).toISOString()).execute();
     return { id, code };
-  }
-
-  /** Replaces a code's hash with one no code matches (a request for a pair that does not match). */
-  async spoil(id: string, noise: string): Promise<void> {
-    await this.db.updateTable('identity_otps').set({ code_hash: createHmac('sha256', noise).update(id).digest('hex') }).where('id', '=', id).execute();
   }
 
   /**

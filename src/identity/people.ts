@@ -16,7 +16,8 @@ export interface PeopleTables {
     national_code: string | null;
     at: string;
     method: string;
-    outcome: 'success' | 'failure';
+    /** `code_sent`: a one-time code went to the person's mobile (the sign-in itself is a later row). */
+    outcome: SignInOutcome;
     reason: string | null;
     client_id: string | null;
     acr: string | null;
@@ -25,10 +26,12 @@ export interface PeopleTables {
   };
 }
 
+export type SignInOutcome = 'success' | 'failure' | 'code_sent';
+
 export interface SignInEvent {
   at: string;
   method: string;
-  outcome: 'success' | 'failure';
+  outcome: SignInOutcome;
   reason: string | null;
   clientId: string | null;
   acr: string | null;

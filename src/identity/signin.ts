@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { writeAudit } from '../platform/audit.js';
 import { AppError, invalid } from '../platform/errors.js';
@@ -90,17 +89,27 @@ export class SignIn {
     }
     await this.throttle.hit(keys);
     const [person, owns] = await Promise.all([this.people.registry.person(nationalCode), this.mobiles.isRegisteredTo(mobile, nationalCode)]);
-    const { id, code } = await this.codes.issue(nationalCode, mobile, meta.ip);
-    if (person?.alive && owns) {
-      // Sent without waiting: a slow SMS gateway must not make a matching pair answer slower than a non-matching one.
+    const deliverable = !!person?.alive && owns;
+    // A pair that does not match gets a code row too, one that no code matches: this request can never succeed.
+    const { id, code } = await this.codes.issue(nationalCode, mobile, meta.ip, deliverable);
+    // The same writes either way, a row in the person's sign-in log and one in the audit log, so that the
+    // answer takes as long for a pair that matches as for one that does not (it said nothing different).
+    const reason = deliverable ? null : !person ? 'not in the civil registry' : !person.alive ? 'deceased in the civil registry' : 'mobile not registered to this national code';
+    await this.people.recordSignIn(nationalCode, { method: 'otp', outcome: deliverable ? 'code_sent' : 'failure', reason, clientId: meta.clientId ?? null, acr: null, ip: meta.ip, userAgent: meta.userAgent });
+    await writeAudit(this.db, {
+      actor: `person:${nationalCode}`,
+      action: deliverable ? 'identity.otp.sent' : 'identity.signin.failed',
+      subject: `person:${nationalCode}`,
+      detail: deliverable ? { mobile: maskMobile(mobile), clientId: meta.clientId ?? null } : { method: 'otp', reason, clientId: meta.clientId ?? null },
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+    if (deliverable) {
+      // Sent last and without waiting: neither a slow SMS gateway nor the sending's own work may make a
+      // matching pair answer slower than a non-matching one.
       this.messages
         .send({ channel: 'sms', to: mobile, purpose: 'sign-in', body: `پنجره: کد ورود شما ${code}\nPanjareh sign-in code: ${code}\nاین کد را به کسی ندهید.` })
         .catch((e) => this.onSendError(e));
-      await writeAudit(this.db, { actor: `person:${nationalCode}`, action: 'identity.otp.sent', subject: `person:${nationalCode}`, detail: { mobile: maskMobile(mobile), clientId: meta.clientId ?? null }, ip: meta.ip, userAgent: meta.userAgent });
-    } else {
-      // The code just made is thrown away: no one ever learns it, so this request can never succeed.
-      await this.codes.spoil(id, randomBytes(16).toString('hex'));
-      await this.fail(nationalCode, 'otp', !person ? 'not in the civil registry' : !person.alive ? 'deceased in the civil registry' : 'mobile not registered to this national code', meta);
     }
     return { otpId: id, mobile };
   }

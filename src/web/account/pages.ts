@@ -8,7 +8,7 @@ import { page } from '../layout.js';
 export interface SignInRow {
   at: string;
   method: string;
-  outcome: 'success' | 'failure';
+  outcome: 'success' | 'failure' | 'code_sent';
   reason: string | null;
   site: string | null;
   ip: string | null;
@@ -52,6 +52,7 @@ const T = {
     address: 'نشانی IP',
     ok: 'موفق',
     failed: 'ناموفق',
+    codeSent: 'کد ورود فرستاده شد',
     signOut: 'خروج از پنجره',
     methods: { otp: 'کد پیامکی', passkey: 'کلید عبور' } as Record<string, string>,
     passkeys: 'کلیدهای عبور',
@@ -107,6 +108,7 @@ const T = {
     address: 'IP address',
     ok: 'Succeeded',
     failed: 'Failed',
+    codeSent: 'Sign-in code sent',
     signOut: 'Sign out of Panjareh',
     methods: { otp: 'Text-message code', passkey: 'Passkey' } as Record<string, string>,
     passkeys: 'Passkeys',
@@ -192,7 +194,7 @@ ${o.passkeyAddAllowed ? html`<form id="passkey-add" data-options="/account/passk
 <p><a class="button button--secondary" href="${p}/account/signin?reauth=1&amp;return=${encodeURIComponent(`${p}/account#passkeys`)}">${t.passkeyReauthLink}</a></p>`}
 <h2>${t.log}</h2>
 <table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.method}</th><th scope="col">${t.result}</th><th scope="col">${t.sitesIn}</th><th scope="col">${t.address}</th></tr></thead><tbody>
-${o.signIns.map((e) => html`<tr><td>${fmtDateTime(e.at, lang)}</td><td>${t.methods[e.method] ?? e.method}</td><td>${e.outcome === 'success' ? t.ok : html`${t.failed}${e.reason ? html` <span class="secondary" lang="en" dir="ltr">(${e.reason})</span>` : ''}`}</td><td>${e.site ?? '-'}</td><td dir="ltr">${e.ip ?? '-'}</td></tr>`)}
+${o.signIns.map((e) => html`<tr><td>${fmtDateTime(e.at, lang)}</td><td>${t.methods[e.method] ?? e.method}</td><td>${e.outcome === 'success' ? t.ok : e.outcome === 'code_sent' ? t.codeSent : html`${t.failed}${e.reason ? html` <span class="secondary" lang="en" dir="ltr">(${e.reason})</span>` : ''}`}</td><td>${e.site ?? '-'}</td><td dir="ltr">${e.ip ?? '-'}</td></tr>`)}
 </tbody></table>`,
   });
 }
