@@ -2,58 +2,21 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { nowIso } from '../../platform/db.js';
 import type { KeyStore } from '../../platform/keys.js';
-import { GENESIS, canonicalRecord, hashOfCanonical, toFields, type AuditRow, type ExchangeAuditRecord, type RecordFields } from './record.js';
+import { GENESIS, chainBatch, toFields, type AuditRow, type ExchangeAuditRecord, type RecordFields } from './record.js';
 import { makeSeal } from './seal.js';
 import { SkippedBatch, SqliteAuditWriter, type Committed } from './sqlite-writer.js';
 import { accessesOf, auditStats, type AccessOptions, type StatsDimension } from './stats.js';
-import { chainHead, insertRows, lastSeal, registerChain, type AuditDb, type SealRow } from './store.js';
+import { chainHead, lastSeal, registerChain, storeBatch, type AuditDb, type SealRow } from './store.js';
 import { verifyAuditLog } from './verify.js';
+import { isUniqueViolation, positive, sizeBucket, type AuditWriterMetrics, type ExchangeAuditLogOptions } from './log-settings.js';
 
-export interface ExchangeAuditLogOptions {
-  keys: KeyStore;
-  /** This node's chain; default PANJAREH_NODE_ID, else a random id made now (a new chain per start). */
-  nodeId?: string;
-  /** Seal after this many records (default 5,000)… */
-  sealEveryRecords?: number;
-  /** …or this long after the last seal when records are waiting (default 5 s), whichever comes first; and on close. */
-  sealEveryMs?: number;
-  /** Most records in one transaction (default 2,000). */
-  maxBatch?: number;
-  /** Wait this long for a batch to fill before committing (default 0: commit as soon as the previous commit ends). */
-  maxWaitMs?: number;
-  /**
-   * SQLite writer thread only: batches sent to it and not yet answered, at most (default 2: one being
-   * committed, the next waiting, so the thread never waits for the main thread between commits). 1
-   * is one commit at a time, as on PostgreSQL.
-   */
-  maxInFlight?: number;
-  /**
-   * SQLite only: `full` (the default) makes each audit commit fsync the write-ahead log, so a committed
-   * record survives a power cut, not only a killed process; `normal` leaves it to the platform's setting.
-   */
-  sqliteSync?: 'full' | 'normal';
-}
-
-export interface AuditWriterMetrics {
-  nodeId: string;
-  /** The chain this node appends to (null before the first commit). */
-  chain: string | null;
-  records: number;
-  batches: number;
-  failedBatches: number;
-  /** Records chained again because a commit before theirs failed (never attempted, never lost). */
-  rechained: number;
-  largestBatch: number;
-  seals: number;
-  /** Committed batches by size: "1", "2-3", "4-7", "8-15", … */
-  batchSizes: Record<string, number>;
-}
+export type { AuditWriterMetrics, ExchangeAuditLogOptions } from './log-settings.js';
 
 interface Pending {
   fields: RecordFields;
   resolve(): void;
   reject(e: unknown): void;
-  /** Already tried once on a chain another process turned out to write (it is not tried on a third). */
+  /** Already tried again on a fresh chain after another process turned out to write this one (never a third time). */
   forked?: boolean;
 }
 
@@ -63,22 +26,6 @@ interface Prepared {
   text: string;
   top: { seq: number; hash: string };
   seal: SealRow | null;
-}
-
-function isUniqueViolation(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return code === '23505' || (typeof code === 'string' && /^SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)$/.test(code));
-}
-
-function sizeBucket(n: number): string {
-  const lo = 2 ** Math.floor(Math.log2(n));
-  return lo === 1 ? '1' : `${lo}-${lo * 2 - 1}`;
-}
-
-function positive(v: number | undefined, fallback: number, name: string, min = 1): number {
-  const n = v ?? fallback;
-  if (!Number.isFinite(n) || n < min) throw new RangeError(`ExchangeAuditLog: ${name} must be at least ${min}`);
-  return n;
 }
 
 /**
@@ -276,7 +223,7 @@ export class ExchangeAuditLog {
         void sent.then(() => this.inFlight.delete(sent));
       } else {
         try {
-          await this.write(prepared.rows, prepared.seal);
+          await storeBatch(this.db, prepared.rows, prepared.seal, this.sqlite ? { sync: this.sqliteFull ? 'FULL' : null, restore: this.sqliteRestore ?? 1 } : null);
           this.committed(batch, prepared, { group: this.lastGroup + 1, records: batch.length });
         } catch (e) {
           this.failed(batch, prepared, e, epoch);
@@ -380,23 +327,8 @@ export class ExchangeAuditLog {
   /** Chains a batch on `head` and signs a seal when one is due; null when there is nothing to store. */
   private async prepare(batch: Pending[], head: { seq: number; hash: string }): Promise<Prepared | null> {
     const chain = this.chain!;
-    let prev = head.hash;
-    // For the SQLite writer thread, one JSON text of [canonical array, provider, hash] per record: the
-    // canonical text is made for the hash anyway, and one string crosses to the thread far cheaper
-    // than thousands of structured-cloned values.
     const toThread = this.sqliteWriter !== null && this.sqliteWriter !== undefined;
-    const rows: AuditRow[] = [];
-    const parts: string[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const f = batch[i]!.fields;
-      const seq = head.seq + 1 + i;
-      const canonical = canonicalRecord(chain, seq, prev, f);
-      const hash = hashOfCanonical(canonical);
-      if (toThread) parts.push(`[${canonical},${JSON.stringify(f.provider)},"${hash}"]`);
-      else rows.push({ ...f, chain_id: chain, seq, prev_hash: prev, hash });
-      prev = hash;
-    }
-    const top = batch.length ? { seq: head.seq + batch.length, hash: prev } : head;
+    const { rows, text, top } = chainBatch(chain, head, batch.map((p) => p.fields), toThread ? 'text' : 'rows');
     const sealedUpTo = Math.max(this.sealedSeq, this.sealingSeq);
     const due = this.sealWanted || top.seq - sealedUpTo >= this.sealEveryRecords || Date.now() - this.lastSealAt >= this.sealEveryMs;
     let seal: SealRow | null = null;
@@ -405,28 +337,6 @@ export class ExchangeAuditLog {
       seal = await makeSeal(this.keys, chain, top.seq, top.hash, nowIso()).catch(() => null);
     }
     if (!batch.length && !seal) return null;
-    return { rows, text: `[${parts.join(',')}]`, top, seal };
-  }
-
-  /** Stores a batch on the main connection (PostgreSQL, or an in-memory SQLite database). */
-  private async write(rows: AuditRow[], seal: SealRow | null): Promise<void> {
-    // PostgreSQL: a batch without a seal is one INSERT, atomic on its own, so one round trip (and one
-    // commit) instead of BEGIN, INSERT, COMMIT.
-    if (!this.sqlite && !seal && rows.length > 0) return insertRows(this.db, rows, 'postgres');
-    const work = (db: AuditDb) =>
-      db.transaction().execute(async (tx) => {
-        await insertRows(tx, rows, this.sqlite ? 'sqlite' : 'postgres');
-        if (seal) await tx.insertInto('exchange_audit_seals').values(seal).execute();
-      });
-    if (!this.sqliteFull) return work(this.db);
-    // SQLite has one connection: holding it, switch this commit to fsync the WAL, then switch back.
-    await this.db.connection().execute(async (conn) => {
-      await sql.raw('pragma synchronous = FULL').execute(conn);
-      try {
-        await work(conn);
-      } finally {
-        await sql.raw(`pragma synchronous = ${this.sqliteRestore ?? 1}`).execute(conn);
-      }
-    });
+    return { rows, text, top, seal };
   }
 }

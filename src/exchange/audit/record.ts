@@ -166,6 +166,28 @@ export function canonicalRecord(chain: string, seq: number, prev: string, f: Rec
   ]);
 }
 
+/**
+ * Chains records on a chain's head: each gets the next sequence number, the previous record's hash and
+ * its own. As rows for an INSERT, or (for the SQLite writer thread) as one JSON text of
+ * `[canonical array, provider, hash]` per record: the canonical text is made for the hash anyway, and
+ * one string crosses to the thread far cheaper than thousands of structured-cloned values.
+ */
+export function chainBatch(chain: string, head: { seq: number; hash: string }, batch: RecordFields[], as: 'rows' | 'text'): { rows: AuditRow[]; text: string; top: { seq: number; hash: string } } {
+  let prev = head.hash;
+  const rows: AuditRow[] = [];
+  const parts: string[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const f = batch[i]!;
+    const seq = head.seq + 1 + i;
+    const canonical = canonicalRecord(chain, seq, prev, f);
+    const hash = hashOfCanonical(canonical);
+    if (as === 'text') parts.push(`[${canonical},${JSON.stringify(f.provider)},"${hash}"]`);
+    else rows.push({ ...f, chain_id: chain, seq, prev_hash: prev, hash });
+    prev = hash;
+  }
+  return { rows, text: `[${parts.join(',')}]`, top: batch.length ? { seq: head.seq + batch.length, hash: prev } : head };
+}
+
 /** A stored row back in the gateway's terms. */
 export function toRecord(row: AuditRow): ExchangeAuditRecord {
   return {

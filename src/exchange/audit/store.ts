@@ -125,3 +125,29 @@ export async function* sealsOf(db: AuditDb, chain: string, pageSize: number): As
     after = Number(page[page.length - 1]!.seq);
   }
 }
+
+/**
+ * Stores a batch and its seal on the main connection (PostgreSQL, or a SQLite database without a
+ * writer thread). `sqlite` is null on PostgreSQL; on SQLite, `sync: 'FULL'` makes this commit fsync
+ * the WAL and then puts the connection back to `restore`.
+ */
+export async function storeBatch(db: AuditDb, rows: AuditRow[], seal: SealRow | null, sqlite: { sync: 'FULL' | null; restore: number } | null): Promise<void> {
+  // PostgreSQL: a batch without a seal is one INSERT, atomic on its own, so one round trip (and one
+  // commit) instead of BEGIN, INSERT, COMMIT.
+  if (!sqlite && !seal && rows.length > 0) return insertRows(db, rows, 'postgres');
+  const work = (d: AuditDb) =>
+    d.transaction().execute(async (tx) => {
+      await insertRows(tx, rows, sqlite ? 'sqlite' : 'postgres');
+      if (seal) await tx.insertInto('exchange_audit_seals').values(seal).execute();
+    });
+  if (!sqlite?.sync) return work(db);
+  // SQLite has one connection: holding it, switch this commit to fsync the WAL, then switch back.
+  await db.connection().execute(async (conn) => {
+    await sql.raw(`pragma synchronous = ${sqlite.sync}`).execute(conn);
+    try {
+      await work(conn);
+    } finally {
+      await sql.raw(`pragma synchronous = ${sqlite.restore}`).execute(conn);
+    }
+  });
+}
