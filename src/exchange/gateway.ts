@@ -31,8 +31,8 @@ import { GatewayRefusal, XROAD_ERRORS, errorBody, type XRoadErrorName } from './
  * consumer, service and subject (or a contract whose legal basis covers personal data); the rate
  * limit and the daily quota; the body (size cap, deadline for slow clients); then the upstream, at
  * the registered base URL only. Every answer carries X-Road-Id (a fresh time-ordered UUID, version
- * 7; a client's own X-Road-Id is not trusted) and X-Road-Request-Hash (base64 SHA-512 of the request body as the
- * gateway read it), and is sent only after its audit record is durably written; if the audit log
+ * 7; a client's own X-Road-Id is not trusted) and X-Road-Request-Hash (base64 SHA-512 of the request
+ * body as the gateway read it), and is sent only after its audit record is durably written; if the audit log
  * cannot write, the answer is a 503 and no upstream data leaves the gateway. Nothing on this path
  * reads the database: registry, contracts, keys and revocations are in memory (state.ts).
  *

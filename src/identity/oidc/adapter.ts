@@ -26,15 +26,15 @@ export interface OidcPayloadTables {
 
 type Db = Kysely<OidcPayloadTables>;
 
-function parse(row: { payload: string; consumed_at: string | null; expires_at: string | null } | undefined): AdapterPayload | undefined {
+type Row = { payload: string; consumed_at: string | null; expires_at: string | null };
+
+function parse(row: Row | undefined): AdapterPayload | undefined {
   if (!row) return undefined;
   if (row.expires_at && row.expires_at <= new Date().toISOString()) return undefined;
   const payload = JSON.parse(row.payload) as AdapterPayload;
   if (row.consumed_at) payload.consumed = Math.floor(Date.parse(row.consumed_at) / 1000);
   return payload;
 }
-
-type Row = { payload: string; consumed_at: string | null; expires_at: string | null };
 
 /**
  * A grant read together with an access token, kept for the provider's `Grant.find` that follows it
