@@ -1,7 +1,11 @@
 /** A minimal cookie-keeping HTTP client for end-to-end tests of the HTML forms (no JavaScript, like a plain browser). */
 export class Browser {
   private cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
+  /** `userAgent`: the User-Agent header to send, as a particular browser would (none by default). */
+  constructor(
+    readonly base: string,
+    private readonly userAgent?: string,
+  ) {}
 
   private remember(res: Response) {
     for (const c of res.headers.getSetCookie()) {
@@ -20,7 +24,7 @@ export class Browser {
   }
 
   private headers(extra: Record<string, string> = {}) {
-    return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/html', ...extra };
+    return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/html', ...(this.userAgent ? { 'user-agent': this.userAgent } : {}), ...extra };
   }
 
   /** A path on this browser's server, or an absolute URL (a redirect's location) sent to this server. */
@@ -30,10 +34,10 @@ export class Browser {
     return this.base + u.pathname + u.search;
   }
 
-  async get(path: string): Promise<{ status: number; body: string; location: string | null }> {
+  async get(path: string): Promise<{ status: number; body: string; location: string | null; headers: Record<string, string> }> {
     const res = await fetch(this.url(path), { headers: this.headers(), redirect: 'manual' });
     this.remember(res);
-    return { status: res.status, body: await res.text(), location: res.headers.get('location') };
+    return { status: res.status, body: await res.text(), location: res.headers.get('location'), headers: Object.fromEntries(res.headers) };
   }
 
   async post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; body: string; location: string | null }> {

@@ -14,3 +14,31 @@ export function uuidV7(now = Date.now()): string {
   // random is xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx: keep from after the version digit on (its variant is already RFC 9562's).
   return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
 }
+
+/** Crockford's base 32: no I, L, O or U, so a reference read out or typed again is not misread. */
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * A reference a person can read out or copy (`K7QF-3M9X`) for a UUID such as an X-Road-Id: its last
+ * 40 bits, which in a version 7 UUID are random, in Crockford's base 32 as two groups of four. Support
+ * finds the full id from it with `referenceSuffix`, which gives back those bits as the id's last ten
+ * hexadecimal digits.
+ */
+export function shortReference(uuid: string): string {
+  let n = BigInt(`0x${uuid.replace(/-/g, '').slice(-10)}`);
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    out = CROCKFORD[Number(n & 31n)]! + out;
+    n >>= 5n;
+  }
+  return `${out.slice(0, 4)}-${out.slice(4)}`;
+}
+
+/** The last ten hex digits of the UUID a short reference was made from; null if it is not one. Lenient as Crockford asks: case, I/L as 1, O as 0, dashes and spaces. */
+export function referenceSuffix(ref: string): string | null {
+  const clean = ref.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  if (!/^[0-9A-HJKMNP-TV-Z]{8}$/.test(clean)) return null;
+  let n = 0n;
+  for (const c of clean) n = (n << 5n) | BigInt(CROCKFORD.indexOf(c));
+  return n.toString(16).padStart(10, '0');
+}

@@ -21,6 +21,12 @@ const dateTimeFormat = {
 
 export const fmtNumber = (n: number, lang: Lang): string => numberFormat[lang].format(n);
 export const fmtDate = (iso: string, lang: Lang): string => dateFormat[lang].format(new Date(iso));
+const yearFormat = { fa: new Intl.DateTimeFormat('fa-IR-u-ca-persian', { year: 'numeric', timeZone: 'UTC' }) };
+/**
+ * A year given in the Gregorian calendar (a vehicle's model year), as Persian readers count years:
+ * the Solar Hijri year that holds most of it (the one from Nowruz, near 21 March, onwards).
+ */
+export const fmtYear = (gregorianYear: number, lang: Lang): string => (lang === 'fa' ? yearFormat.fa.format(new Date(Date.UTC(gregorianYear, 6, 1))) : String(gregorianYear));
 export const fmtDateTime = (iso: string, lang: Lang): string => dateTimeFormat[lang].format(new Date(iso));
 /** Digits in the reader's script: Persian digits on Persian pages (codes, phone numbers). */
 export const digits = (s: string, lang: Lang): string => (lang === 'fa' ? toPersianDigits(s) : s);
@@ -55,6 +61,7 @@ const STRINGS = {
     resultsCount: (n: string) => `${n} خدمت`,
     noResults: 'خدمتی پیدا نشد. واژه دیگری را امتحان کنید یا فیلترها را بردارید.',
     filters: 'پالایش نتایج',
+    filterToggle: 'فیلترها',
     clearFilters: 'برداشتن همه فیلترها',
     channel: 'راه دریافت',
     smart: 'هوشمند',
@@ -89,10 +96,27 @@ const STRINGS = {
     home: 'خانه',
     footer: 'پنجره: نرم‌افزار آزاد دولت به‌مثابه سکو',
     apiDocs: 'مستندات رابط برنامه‌نویسی',
+    apiDocsLead: 'رابط برنامه‌نویسی عمومی پنجره: فهرست خدمات، جستجو و دسته‌بندی‌ها، به قالب JSON. همین سند به قالب OpenAPI:',
     developers: 'توسعه‌دهندگان و تبادل داده',
     staff: 'ورود کارکنان',
     stats: (s: string, o: string) => `${s} خدمت از ${o} دستگاه`,
     error: 'خطا',
+    // The header's way in, and the home page's "do it here" section.
+    mainNav: 'پیوندهای اصلی',
+    navServices: 'خدمات',
+    navInquiries: 'استعلام‌ها',
+    signIn: 'ورود',
+    signOut: 'خروج',
+    myPanjareh: 'پنجرهٔ من',
+    account: 'حساب کاربری',
+    doHereTitle: 'همین‌جا انجام دهید',
+    doHereLead: 'این کارها را بدون رفتن به تارنمای دیگری، در همین درگاه انجام دهید. اطلاعات از خود دستگاه‌ها از راه شبکهٔ ملی تبادل داده خوانده می‌شود.',
+    signInNeeded: 'با ورود',
+    openToAll: 'بدون ورود',
+    myPanjarehLead: 'نشست‌ها، کلیدهای عبور، رضایت‌ها و اینکه چه کسی اطلاعات شما را دیده است.',
+    findServiceTitle: 'پیدا کردن خدمت',
+    notFoundSearch: 'شاید با جستجو پیدایش کنید:',
+    problem: 'مشکلی پیش آمده است',
   },
   en: {
     siteName: 'Panjareh',
@@ -113,6 +137,7 @@ const STRINGS = {
     resultsCount: (n: string) => `${n} service${n === '1' ? '' : 's'}`,
     noResults: 'No services found. Try another word or remove the filters.',
     filters: 'Filter results',
+    filterToggle: 'Filters',
     clearFilters: 'Clear all filters',
     channel: 'How to get it',
     smart: 'Smart',
@@ -147,10 +172,26 @@ const STRINGS = {
     home: 'Home',
     footer: 'Panjareh: open-source Government as a Platform',
     apiDocs: 'API documentation',
+    apiDocsLead: 'Panjareh’s public API: the catalogue of services, search and classifications, in JSON. The same reference as an OpenAPI document:',
     developers: 'Developers and data exchange',
     staff: 'Staff sign-in',
     stats: (s: string, o: string) => `${s} services from ${o} organisations`,
     error: 'Error',
+    mainNav: 'Main links',
+    navServices: 'Services',
+    navInquiries: 'Inquiries',
+    signIn: 'Sign in',
+    signOut: 'Sign out',
+    myPanjareh: 'My Panjareh',
+    account: 'Your account',
+    doHereTitle: 'Do it here',
+    doHereLead: 'Do these here, without going to another website. The data is read from the agencies themselves through the national data exchange.',
+    signInNeeded: 'Sign in',
+    openToAll: 'No sign-in',
+    myPanjarehLead: 'Your sessions, passkeys, consents, and who has read your data.',
+    findServiceTitle: 'Find a service',
+    notFoundSearch: 'You may find it by searching:',
+    problem: 'There is a problem',
   },
 } as const;
 

@@ -7,7 +7,6 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Catalog } from '../catalog/index.js';
@@ -20,16 +19,23 @@ import type { Exchange } from '../exchange/index.js';
 import { writeAudit } from '../platform/audit.js';
 import { DevOutbox } from '../platform/messaging/index.js';
 import { citizenRoutes, errorPage } from './citizen/routes.js';
+import { searchForm } from './citizen/components.js';
 import { inquiryRoutes } from './inquiries/routes.js';
+import { INQUIRIES } from './inquiries/inquiries.js';
 import { accountRoutes, recognisePeople } from './account/routes.js';
 import { consoleRoutes } from './console/routes.js';
 import { consentRoutes } from './consent/routes.js';
+import { fillAccountArea } from './account-area.js';
+import { apiDocsRoutes } from './api-docs.js';
 import { html } from './html.js';
 import { prefix, t } from './i18n.js';
 import { page } from './layout.js';
 import { providerPages } from './signin/provider-pages.js';
 import { signinRoutes } from './signin/routes.js';
 export { developerRoutes } from './developers/routes.js';
+
+/** The portal's pages that a catalogue entry's `platform` channel may lead to (language-neutral; English adds /en). */
+export const portalPlatformPaths = (): string[] => ['/inquiries', ...INQUIRIES.map((d) => `/inquiries/${d.slug}`)];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fontsDir = path.join(path.dirname(createRequire(import.meta.url).resolve('vazirmatn/package.json')), 'fonts', 'webfonts');
@@ -47,7 +53,9 @@ export interface WebDeps {
 /** Error pages for browsers, in the language of the requested address. */
 export function renderErrorPage(req: FastifyRequest, e: AppError): string {
   const { lang, title, message } = errorPage(req.url, e);
-  return page({ lang, title, path: '', noindex: true, body: html`<h1>${title}</h1><p>${message}</p><p><a href="${prefix(lang) || '/'}">${t(lang).home}</a></p>` });
+  // A page that is not there: offer the search, which is how most people find what they came for.
+  const search = e.status === 404 ? html`<h2>${t(lang).findServiceTitle}</h2><p>${t(lang).notFoundSearch}</p>${searchForm(lang)}` : '';
+  return page({ lang, title, path: '', noindex: true, body: html`<h1>${title}</h1><p>${message}</p>${search}<p><a href="${prefix(lang) || '/'}">${t(lang).home}</a></p>` });
 }
 
 /**
@@ -67,6 +75,8 @@ export async function registerWebBase(app: FastifyInstance, deps: WebDeps): Prom
   await app.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace, skipOnError: false } : {}) });
   await app.register(fastifyStatic, { root: path.join(here, 'assets'), prefix: '/assets/', maxAge: '1h' });
   await app.register(fastifyStatic, { root: fontsDir, prefix: '/fonts/', decorateReply: false, maxAge: '30d', immutable: true });
+  // Browsers ask for /favicon.ico whatever the page says; the icon is the SVG the pages link to.
+  app.get('/favicon.ico', async (_req, reply) => reply.header('cache-control', 'public, max-age=86400').redirect('/assets/favicon.svg', 301));
 }
 
 /** Without Redis, each worker process counts alone; the primary deals connections out in turn, so a share of the limit each keeps one address near the limit in all. */
@@ -99,13 +109,14 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps, registerA
     },
     hideUntagged: true,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(apiDocsRoutes);
   const secure = deps.config.publicUrl.startsWith('https://');
   await registerApi(app);
   recognisePeople(app, deps.identity);
+  fillAccountArea(app);
   await app.register(accountRoutes, { identity: deps.identity, database: deps.database, publicUrl: deps.config.publicUrl, secureCookies: secure });
   await app.register(consentRoutes, deps);
-  await app.register(citizenRoutes, { catalog: deps.catalog });
+  await app.register(citizenRoutes, { catalog: deps.catalog, exchange: deps.exchange });
   await app.register(inquiryRoutes, { database: deps.database, publicUrl: deps.config.publicUrl, localGateway: (deps.config as { roles?: readonly string[] }).roles?.includes('gateway') ?? true });
   await app.register(consoleRoutes, {
     catalog: deps.catalog,

@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from './html.js';
+import { html, raw, type SafeHtml } from './html.js';
 import { other, prefix, t, type Lang } from './i18n.js';
 
 export interface PageOptions {
@@ -14,7 +14,14 @@ export interface PageOptions {
   altHref?: string;
 }
 
-/** The one page shell: skip link, header with language switch, main, footer. Persian pages are RTL. */
+/**
+ * Where the header's sign-in state goes. Pages are rendered without knowing who is looking; the
+ * portal fills this in as the page is sent (see account-area.ts), so a page's code never has to pass
+ * the visitor along and a node without the portal role simply leaves it empty.
+ */
+export const ACCOUNT_SLOT = '<!--pj-account-->';
+
+/** The one page shell: skip link, header with the main links, sign-in state and language switch, main, footer. Persian pages are RTL. */
 export function page(o: PageOptions): string {
   const s = t(o.lang);
   const alt = other(o.lang);
@@ -28,6 +35,7 @@ export function page(o: PageOptions): string {
 <title>${o.title} | ${s.siteName}</title>
 ${o.noindex ? html`<meta name="robots" content="noindex">` : ''}
 <link rel="stylesheet" href="/assets/style.css">
+<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <link rel="alternate" hreflang="${alt}" href="${altHref}">
 </head>
 <body${o.bodyStyle ? html` style="${o.bodyStyle}"` : ''}>
@@ -35,7 +43,14 @@ ${o.noindex ? html`<meta name="robots" content="noindex">` : ''}
 <header class="site-header">
   <div class="container header-inner">
     <a class="brand" href="${prefix(o.lang) || '/'}"><span class="brand-name">${s.siteName}</span> <span class="brand-tagline">${s.tagline}</span></a>
-    <a class="lang-switch" href="${altHref}" lang="${alt}" hreflang="${alt}">${s.switchLang}</a>
+    <nav class="header-nav" aria-label="${s.mainNav}">
+      <ul class="inline-list">
+        <li><a href="${prefix(o.lang)}/services">${s.navServices}</a></li>
+        <li><a href="${prefix(o.lang)}/inquiries">${s.navInquiries}</a></li>
+        ${raw(ACCOUNT_SLOT)}
+        <li><a class="lang-switch" href="${altHref}" lang="${alt}" hreflang="${alt}">${s.switchLang}</a></li>
+      </ul>
+    </nav>
   </div>
 </header>
 <main id="main" class="container" tabindex="-1">
@@ -47,7 +62,7 @@ ${o.body}
     <ul class="inline-list">
       <li><a href="${prefix(o.lang)}/organizations">${s.allOrganizations}</a></li>
       <li><a href="${prefix(o.lang)}/developers">${s.developers}</a></li>
-      <li><a href="/api/docs">${s.apiDocs}</a></li>
+      <li><a href="${prefix(o.lang)}/api/docs">${s.apiDocs}</a></li>
       <li><a href="${prefix(o.lang)}/console">${s.staff}</a></li>
     </ul>
   </div>

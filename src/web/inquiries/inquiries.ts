@@ -2,6 +2,7 @@ import { DEMO_AGENCIES, type Localized, type RegistryPerson } from '../../agenci
 import type { ExchangeClient } from './exchange-client.js';
 import { InquiryFailure } from './exchange-client.js';
 import { parseCertificateNumber, parsePlate, parsePostalCode } from './input.js';
+import { EXAMPLE_PLATE, plateText } from './plate-text.js';
 
 /**
  * The six inquiries the portal offers, each one or two calls of the data exchange. A personal
@@ -171,7 +172,7 @@ export async function runInquiry(slug: InquirySlug, ctx: InquiryContext): Promis
     case 'vehicle-fines': {
       const raw = (ctx.input.plate ?? '').trim();
       const plate = raw ? parsePlate(raw) : null;
-      if (raw && !plate) return refusal(400, 'invalid_plate', 'پلاک درست نیست؛ آن را مانند ۱۲ب۳۴۵-۶۷ بنویسید.', 'The plate is not valid; write it like 12ب345-67 or 12-B-345-67.');
+      if (raw && !plate) return refusal(400, 'invalid_plate', `پلاک درست نیست؛ آن را مانند ${plateText(EXAMPLE_PLATE, 'fa')} بنویسید.`, `The plate is not valid; write it like ${plateText(EXAMPLE_PLATE, 'en')} or 12-B-345-67.`);
       const mine = await exchange.get<{ vehicles: Vehicle[] }>(SERVICES.vehicles.id, `/persons/${seg(code!)}/vehicles`, own);
       if (!mine.ok) return { ok: false, status: mine.status, code: mine.error.code, message: mine.error.message };
       if (!plate) return { ok: true, result: { slug, vehicles: mine.data.vehicles, fines: null }, references: [mine.xroadId] };

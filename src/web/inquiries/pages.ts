@@ -1,7 +1,9 @@
 import { html, type SafeHtml } from '../html.js';
-import { digits, fmtDate, fmtDateTime, fmtNumber, pick, prefix, type Lang } from '../i18n.js';
+import { shortReference } from '../../platform/uuid.js';
+import { digits, fmtDate, fmtDateTime, fmtNumber, fmtYear, pick, prefix, type Lang } from '../i18n.js';
 import { breadcrumbs, page } from '../layout.js';
 import type { Address, Certificate, Fines, InquiryDef, InquiryResult, InsuranceRecord, Lines, PersonRecord, Vehicle } from './inquiries.js';
+import { plateHtml, plateText } from './plate-text.js';
 import { strings } from './strings.js';
 
 /** The inquiry pages: the list, one form per inquiry, its answer, and why an inquiry failed. No JavaScript. */
@@ -11,7 +13,10 @@ const day = (iso: string, lang: Lang) => fmtDate(`${iso.slice(0, 10)}T12:00:00Z`
 const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
 const crumbs = (lang: Lang, def?: InquiryDef) => breadcrumbs(lang, def ? [{ label: strings(lang).title, href: base(lang) }, { label: pick(def.title, lang) }] : [{ label: strings(lang).title }]);
 
-export function listPage(lang: Lang, o: { inquiries: readonly InquiryDef[]; signedIn: boolean }): string {
+/** Who is asking, for the list page: nobody, or a signed-in person (with their name when the provider released it). */
+export type Asker = null | { name: string | null };
+
+export function listPage(lang: Lang, o: { inquiries: readonly InquiryDef[]; asker: Asker }): string {
   const t = strings(lang);
   return page({
     lang,
@@ -19,12 +24,14 @@ export function listPage(lang: Lang, o: { inquiries: readonly InquiryDef[]; sign
     path: '/inquiries',
     body: html`${crumbs(lang)}<h1>${t.title}</h1>
 <p class="lead">${t.lead}</p>
-${o.signedIn ? '' : html`<p class="inset">${t.own}</p>`}
+${o.asker
+  ? html`<p class="inset">${o.asker.name ? t.signedInAs(o.asker.name) : t.signedInNoName} <a href="${prefix(lang)}/account">${t.backToAccount}</a></p>`
+  : html`<p class="inset">${t.own} <a href="${prefix(lang)}/account/signin?return=${encodeURIComponent(base(lang))}">${strings(lang).signIn}</a></p>`}
 <ul class="card-list">
 ${o.inquiries.map(
   (d) => html`<li><h2><a href="${base(lang)}/${d.slug}">${pick(d.title, lang)}</a></h2>
 <p>${pick(d.summary, lang)}</p>
-<p class="meta">${t.from}: ${pick(d.agency, lang)} · <span class="tag ${d.personal ? 'tag--blue' : 'tag--grey'}">${d.personal ? t.signInNeeded : t.open}</span></p></li>`,
+<p class="meta">${t.from}: ${pick(d.agency, lang)}${o.asker && d.personal ? '' : html` · <span class="tag ${d.personal ? 'tag--blue' : 'tag--grey'}">${d.personal ? t.signInNeeded : t.open}</span>`}</p></li>`,
 )}
 </ul>`,
   });
@@ -68,7 +75,7 @@ export function resultPage(lang: Lang, def: InquiryDef, o: { result: InquiryResu
     noindex: true,
     body: html`${crumbs(lang, def)}<h1>${pick(def.title, lang)}</h1>
 ${renderResult(lang, o.result, o.csrf)}
-<p class="secondary">${t.viaExchange(pick(def.agency, lang))} ${t.reference}: ${o.references.map((r, i) => html`${i ? (lang === 'fa' ? '، ' : ', ') : ''}<code dir="ltr">${r}</code>`)}</p>
+${references(lang, def, o.references)}
 <p><a class="button button--secondary" href="${base(lang)}/${def.slug}">${t.again}</a> <a href="${base(lang)}">${t.all}</a></p>`,
   });
 }
@@ -82,9 +89,20 @@ export function failurePage(lang: Lang, def: InquiryDef, o: { message: string; c
     noindex: true,
     body: html`${crumbs(lang, def)}<h1>${t.failedTitle}</h1>
 <p class="lead" data-code="${o.code}">${o.message}</p>
-${o.reference ? html`<p class="secondary">${t.reference}: <code dir="ltr">${o.reference}</code></p>` : ''}
+${o.reference ? references(lang, null, [o.reference]) : ''}
 <p><a class="button button--secondary" href="${base(lang)}/${def.slug}">${t.again}</a> <a href="${base(lang)}">${t.all}</a></p>`,
   });
+}
+
+/**
+ * The reference a person reads out or copies: short and unambiguous (see shortReference), with the
+ * exchange's full X-Road-Ids one click away for support.
+ */
+function references(lang: Lang, def: InquiryDef | null, ids: string[]): SafeHtml {
+  const t = strings(lang);
+  const sep = lang === 'fa' ? '، ' : ', ';
+  return html`<p class="secondary">${def ? html`${t.viaExchange(pick(def.agency, lang))} ` : ''}${t.reference}: ${ids.map((r, i) => html`${i ? sep : ''}<bdi class="code" dir="ltr">${shortReference(r)}</bdi>`)}. ${t.referenceHint}</p>
+<details class="secondary"><summary>${t.xroadIds}</summary><ul>${ids.map((r) => html`<li><code dir="ltr">${r}</code></li>`)}</ul></details>`;
 }
 
 function renderResult(lang: Lang, r: InquiryResult, csrf: string): SafeHtml {
@@ -124,7 +142,7 @@ function insuranceView(lang: Lang, r: InsuranceRecord): SafeHtml {
   if (r.periods.length === 0) return html`<p>${t.noInsurance}</p>`;
   return html`<dl class="summary-list">${row(t.totalMonths, t.months(fmtNumber(r.totalMonths, lang)))}</dl>
 <table><thead><tr><th scope="col">${t.employer}</th><th scope="col">${t.workshop}</th><th scope="col">${t.periodFrom}</th><th scope="col">${t.periodTo}</th><th scope="col">${t.periodMonths}</th></tr></thead><tbody>
-${r.periods.map((p) => html`<tr><td>${p.employer[lang]}</td><td dir="ltr">${digits(p.workshopCode, lang)}</td><td>${day(p.from, lang)}</td><td>${p.to ? day(p.to, lang) : t.current}</td><td>${t.months(fmtNumber(p.months, lang))}</td></tr>`)}
+${r.periods.map((p) => html`<tr><td>${p.employer[lang]}</td><td><bdi dir="ltr">${digits(p.workshopCode, lang)}</bdi></td><td>${day(p.from, lang)}</td><td>${p.to ? day(p.to, lang) : t.current}</td><td>${t.months(fmtNumber(p.months, lang))}</td></tr>`)}
 </tbody></table>`;
 }
 
@@ -132,7 +150,7 @@ function linesView(lang: Lang, r: Lines): SafeHtml {
   const t = strings(lang);
   if (r.lines.length === 0) return html`<p>${t.noLines}</p>`;
   return html`<table><thead><tr><th scope="col">${t.mobile}</th><th scope="col">${t.operator}</th><th scope="col">${t.registeredAt}</th></tr></thead><tbody>
-${r.lines.map((l) => html`<tr><td dir="ltr">${digits(l.mobile, lang)}</td><td>${l.operator[lang]}</td><td>${day(l.registeredAt, lang)}</td></tr>`)}
+${r.lines.map((l) => html`<tr><td><bdi dir="ltr">${digits(l.mobile, lang)}</bdi></td><td>${l.operator[lang]}</td><td>${day(l.registeredAt, lang)}</td></tr>`)}
 </tbody></table>`;
 }
 
@@ -142,8 +160,8 @@ function vehiclesView(lang: Lang, vehicles: Vehicle[], csrf: string): SafeHtml {
   return html`<h2>${t.vehicles}</h2>
 <table><thead><tr><th scope="col">${t.plate}</th><th scope="col">${t.make}</th><th scope="col">${t.modelYear}</th><th scope="col">${t.color}</th><th scope="col"><span class="visually-hidden">${t.seeFines}</span></th></tr></thead><tbody>
 ${vehicles.map(
-  (v) => html`<tr><td dir="rtl" lang="fa">${digits(v.plate, 'fa')}</td><td>${v.make[lang]}</td><td>${digits(String(v.modelYear), lang)}</td><td>${v.color[lang]}</td>
-<td><form method="post" action="${base(lang)}/vehicle-fines">${csrfField(csrf)}<input type="hidden" name="plate" value="${v.plateId}"><button class="button button--secondary" type="submit" aria-label="${t.seeFinesOf(digits(v.plate, lang))}">${t.seeFines}</button></form></td></tr>`,
+  (v) => html`<tr><td>${plateHtml(v.plate, lang)}</td><td>${v.make[lang]}</td><td>${fmtYear(v.modelYear, lang)}</td><td>${v.color[lang]}</td>
+<td><form method="post" action="${base(lang)}/vehicle-fines">${csrfField(csrf)}<input type="hidden" name="plate" value="${v.plateId}"><button class="button button--secondary" type="submit" aria-label="${t.seeFinesOf(plateText(v.plate, lang))}">${t.seeFines}</button></form></td></tr>`,
 )}
 </tbody></table>`;
 }
@@ -151,7 +169,7 @@ ${vehicles.map(
 function finesView(lang: Lang, f: Fines): SafeHtml {
   const t = strings(lang);
   const rials = (n: number) => t.rials(fmtNumber(n, lang));
-  return html`<h2>${t.fines}: <span dir="rtl" lang="fa">${digits(f.plate, 'fa')}</span></h2>
+  return html`<h2>${t.fines}: ${plateHtml(f.plate, lang)}</h2>
 ${f.fines.length === 0
   ? html`<p>${t.noFines}</p>`
   : html`<dl class="summary-list">${row(t.unpaidTotal, rials(f.unpaidTotal))}</dl>

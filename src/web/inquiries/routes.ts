@@ -64,7 +64,7 @@ export async function inquiryRoutes(app: FastifyInstance, opts: InquiryOptions):
 
   for (const lang of ['fa', 'en'] as Lang[]) {
     const p = `${prefix(lang)}/inquiries`;
-    app.get(p, async (req, reply) => sendHtml(reply, listPage(lang, { inquiries: INQUIRIES, signedIn: !!req.person })));
+    app.get(p, async (req, reply) => sendHtml(reply, listPage(lang, { inquiries: INQUIRIES, asker: req.person ? { name: req.person.name?.[lang] ?? null } : null })));
 
     for (const def of INQUIRIES) {
       const path = `${p}/${def.slug}`;
