@@ -18,6 +18,7 @@ export async function apiDocsRoutes(app: FastifyInstance & { swagger(): unknown 
       const body = html`${breadcrumbs(lang, [{ label: s.apiDocs }])}
 <h1>${s.apiDocs}</h1>
 <p>${s.apiDocsLead} <a href="/api/docs/json" dir="ltr">/api/docs/json</a></p>
+<h2>${s.apiOperations}</h2>
 ${renderOpenApi(app.swagger(), lang)}`;
       return reply.type('text/html; charset=utf-8').header('cache-control', 'public, max-age=300').send(page({ lang, title: s.apiDocs, path: '/api/docs', body }));
     });
