@@ -40,7 +40,7 @@ export class Browser {
     return { status: res.status, body: await res.text(), location: res.headers.get('location'), headers: Object.fromEntries(res.headers) };
   }
 
-  async post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; body: string; location: string | null }> {
+  async post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; body: string; location: string | null; headers: Record<string, string> }> {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
     const res = await fetch(this.url(path), {
@@ -50,7 +50,7 @@ export class Browser {
       redirect: 'manual',
     });
     this.remember(res);
-    return { status: res.status, body: await res.text(), location: res.headers.get('location') };
+    return { status: res.status, body: await res.text(), location: res.headers.get('location'), headers: Object.fromEntries(res.headers) };
   }
 
   /** The CSRF token of the first form on a page. */
