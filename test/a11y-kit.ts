@@ -53,6 +53,8 @@ export const paths = (lang: 'fa' | 'en', q: string): PageCase[] => {
     // The exchange's developer portal and the portal's public inquiry (the demo agencies are registered in before()).
     [`${p}/developers`, 200],
     [`${p}/developers/sandbox`, 200],
+    // The key page opened again: the key is shown once, so it says so.
+    [`${p}/developers/sandbox/key`, 200],
     [`${p}/developers/services/IR/GOV/NOCR/registry/person`, 200],
     [`${p}/inquiries`, 200],
     [`${p}/inquiries/postal-address`, 200],
@@ -217,6 +219,25 @@ export async function checkPage(c: PageCase, as: { get(url: string): Promise<{ s
   } finally {
     await audited.close();
   }
+}
+
+/**
+ * The checks of checkPage on the page as it stands in the browser now, for states that only a form's
+ * POST reaches (its errors, the page a redirect leads to with its one-time confirmation).
+ */
+export async function checkCurrent(page: Page, lang: 'fa' | 'en', label: string) {
+  const size = page.viewportSize();
+  assert.equal(await page.locator('h1').count(), 1, `${label}: one <h1>`);
+  assert.match((await page.locator('html').getAttribute('lang')) ?? '', new RegExp(`^${lang}$`), label);
+  if (lang === 'fa') assert.deepEqual(await latinDigitsOutsideLtr(page), [], `${label}: Latin digits on a Persian page`);
+  if (lang === 'fa') assert.deepEqual(await englishOnPersianPage(page), [], `${label}: English on a Persian page`);
+  const desktop = await axeAudit(page);
+  assert.equal(desktop.violations.length, 0, `axe-core found violations on ${label}:\n${report(desktop.violations)}`);
+  await page.setViewportSize(PHONE);
+  await assertFitsWidth(page, PHONE.width, label);
+  const phone = await axeAudit(page);
+  assert.equal(phone.violations.length, 0, `axe-core found violations on ${label} at ${PHONE.width} px:\n${report(phone.violations)}`);
+  if (size) await page.setViewportSize(size);
 }
 
 export const anonymous = {
