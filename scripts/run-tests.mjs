@@ -1,8 +1,17 @@
-// Runs every *.test.ts under src/ and test/ with Node's test runner through tsx.
-// Node 20's --test does not expand globs, so the files are listed here.
-import { spawnSync } from 'node:child_process';
+// Runs the *.test.ts files under src/ and test/ with Node's test runner through tsx (docs/testing.md).
+//
+//   node scripts/run-tests.mjs --full [FILES]   `npm test`: sets the machine up (scripts/setup-test-env.mjs),
+//                                               then runs on SQLite AND on PostgreSQL; fails if either fails
+//   node scripts/run-tests.mjs --quick [FILES]  `npm run test:quick`: set-up without PostgreSQL, SQLite only
+//   node scripts/run-tests.mjs [FILES]          no set-up; one run on the current database
+//                                               (DATABASE_URL=postgres://… selects PostgreSQL)
+//
+// Without FILES every test file runs. Node 20's --test does not expand globs, so the files are listed here.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import readline from 'node:readline';
+import { setUpTestEnvironment, testPgUrl } from './setup-test-env.mjs';
 
 function find(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -12,14 +21,82 @@ function find(dir) {
   });
 }
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const mode = args.includes('--full') ? 'full' : args.includes('--quick') ? 'quick' : 'current';
+const only = args.filter((a) => a !== '--full' && a !== '--quick');
+const unknown = only.filter((a) => a.startsWith('--'));
+if (unknown.length) {
+  console.error(`unknown option ${unknown.join(' ')}; use --full, --quick or none, then test files`);
+  process.exit(2);
+}
 const files = only.length ? only : [...find('src'), ...find('test')].sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-console.log(`running ${files.length} test files on ${process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite'}`);
-// The timeout bounds each file as well as each test: files that drive the command line spend seconds per
-// process loading the platform, and two files share the two cores, so a file may need minutes.
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+
+/**
+ * One run of the node test runner. Its output passes through unchanged; the summary lines it ends with
+ * (`# pass N` in TAP, `ℹ pass N` in the spec reporter on a terminal) are read for the total.
+ */
+function runOnce(label, env) {
+  console.log(`running ${files.length} test files on ${label}`);
+  // The timeout bounds each file as well as each test: files that drive the command line spend seconds per
+  // process loading the platform, and two files share the two cores, so a file may need minutes.
+  const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...reporter, ...files], {
+    env,
+    stdio: ['inherit', 'pipe', 'inherit'],
+  });
+  const counts = {};
+  readline.createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', (line) => {
+    process.stdout.write(`${line}\n`);
+    // eslint-disable-next-line no-control-regex
+    const m = /^(?:# |ℹ )(tests|pass|fail|cancelled|skipped|todo) (\d+)$/.exec(line.replace(/\x1b\[[0-9;]*m/g, ''));
+    if (m) counts[m[1]] = Number(m[2]);
+  });
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => resolve({ label, status: code ?? 1, counts, signal }));
+  });
+}
+
+const LEFT_OUT = 'the PostgreSQL half (every file again on PostgreSQL), so that a laptop needs no PostgreSQL server; `npm test` runs it';
+const withoutDb = { ...process.env };
+delete withoutDb.DATABASE_URL;
+
+let halves;
+if (mode === 'current') {
+  halves = [['current', process.env.DATABASE_URL ? 'PostgreSQL' : 'SQLite', process.env]];
+} else {
+  const problems = await setUpTestEnvironment({ postgres: mode === 'full' });
+  if (problems.length) {
+    for (const p of problems) console.error(`setup: ${p}`);
+    console.error('setup: the test environment is not ready, so no test ran (docs/testing.md)');
+    process.exit(1);
+  }
+  halves = [['sqlite', 'SQLite', withoutDb]];
+  if (mode === 'quick') console.log(`quick run: SQLite only; ${LEFT_OUT}`);
+  if (mode === 'full') halves.push(['postgres', 'PostgreSQL', { ...process.env, DATABASE_URL: testPgUrl() }]);
+}
+
+const results = [];
+for (const [, label, env] of halves) results.push(await runOnce(label, env));
+
+if (mode === 'current') process.exit(results[0].status);
+
+const sum = (k) => results.reduce((n, r) => n + (r.counts[k] ?? 0), 0);
+const passed = sum('pass');
+const failed = sum('fail') + sum('cancelled');
+console.log('');
+for (const r of results) {
+  const c = r.counts;
+  // Not in the "N passed, N failed" form, so that only the total below reads as the closing line.
+  console.log(`${r.label} half — ${c.pass ?? 0} passed, ${(c.fail ?? 0) + (c.cancelled ?? 0)} failed, ${c.skipped ?? 0} skipped, exit code ${r.status}${r.signal ? ` (${r.signal})` : ''}`);
+}
+if (mode === 'quick') {
+  console.log(`left out: ${LEFT_OUT}`);
+}
+console.log(`total: ${passed} passed, ${failed} failed, ${sum('skipped')} skipped`);
+// A half that exits 0 having run no test is a failure too: it would hide a broken runner.
+const ok = results.every((r) => r.status === 0 && (r.counts.pass ?? 0) > 0);
+process.exit(ok ? 0 : 1);
