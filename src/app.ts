@@ -14,7 +14,7 @@ import { keyMigrations, KeyStore } from './platform/keys.js';
 import { BearerAuthenticator, Exchange, OAuthClientLinks, exchangeMigrations, keyStoreTokenKeys, oauthClientMigrations, sandboxMigrations } from './exchange/index.js';
 import { exchangeAuditMigrations } from './exchange/audit/index.js';
 import { migrate, platformMigrations, type PortableMigration } from './platform/migrations.js';
-import { developerRoutes, registerIdentityProvider, registerWeb, registerWebBase, renderErrorPage } from './web/index.js';
+import { developerRoutes, portalPlatformPaths, registerIdentityProvider, registerWeb, registerWebBase, renderErrorPage } from './web/index.js';
 
 /** Every migration of every capability, in one order. */
 export const allMigrations: PortableMigration[] = [...platformMigrations, ...keyMigrations, outboxMigration, ...catalogMigrations, ...identityMigrations, ...agencyMigrations, ...exchangeMigrations, ...oauthClientMigrations, ...sandboxMigrations, ...exchangeAuditMigrations].sort((a, b) => a.name.localeCompare(b.name));
@@ -48,7 +48,10 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     throw e;
   }
   const catalog = new Catalog(database.db);
-  const organizationExists = async (code: string) => !!catalog.read.organization(code) || (await catalog.db.selectFrom('organizations').select('code').where('code', '=', code).executeTakeFirst()) !== undefined;
+  // Catalogue entries delivered here lead to these pages; an import naming another platform page is refused.
+  catalog.platformPaths.register('portal', portalPlatformPaths);
+  // Exactly as written: a grant or an account names the organisation's code (callers resolve another letter case with catalog.organizationCode).
+  const organizationExists = async (code: string) => catalog.read.organization(code)?.code === code || (await catalog.organizationCode(code)) === code;
   const staff = new StaffDirectory(database.db, organizationExists);
   const agencies = new DemoAgencies(database.db);
   const messages = createOutboundMessages(config, database.db);

@@ -41,6 +41,8 @@ export async function exportCatalogJsonLd(db: CatalogDb, baseUrl: string): Promi
       '@id': `${id('service', s.code)}#channel-${i + 1}`,
       '@type': 'Channel',
       'dct:type': c.type,
+      // Delivered here: the channel's address is a page of this platform (the English page adds /en).
+      ...(c.type === 'platform' ? { 'schema:url': `${baseUrl}${c.path}`, 'panjareh:platformPath': c.path } : {}),
       ...(c.type === 'online' ? { 'schema:url': c.url } : {}),
       ...(c.type === 'phone' ? { 'schema:telephone': c.number } : {}),
       ...('instructions' in c && c.instructions ? { description: lang(c.instructions) } : {}),
@@ -71,6 +73,9 @@ export async function exportCatalogJsonLd(db: CatalogDb, baseUrl: string): Promi
       prefLabel: { '@id': 'skos:prefLabel', '@container': '@language' },
       keyword: 'dcat:keyword',
       dcat: 'http://www.w3.org/ns/dcat#',
+      adms: 'http://www.w3.org/ns/adms#',
+      org: 'http://www.w3.org/ns/org#',
+      foaf: 'http://xmlns.com/foaf/0.1/',
       hasCompetentAuthority: { '@type': '@id' },
       thematicArea: { '@type': '@id' },
       isGroupedBy: { '@type': '@id' },
@@ -84,6 +89,13 @@ export async function exportCatalogJsonLd(db: CatalogDb, baseUrl: string): Promi
         prefLabel: lang(o.name),
         ...(o.parent ? { 'org:subOrganizationOf': { '@id': id('organization', o.parent) } } : {}),
         ...(o.website ? { 'foaf:homepage': o.website } : {}),
+        // The data-exchange members that are this organisation, as identifiers of it (ADMS) and plainly.
+        ...(o.exchangeMembers.length
+          ? {
+              'adms:identifier': o.exchangeMembers.map((m) => ({ '@type': 'adms:Identifier', 'skos:notation': m, 'adms:schemaAgency': 'X-Road member (INSTANCE/CLASS/MEMBER)' })),
+              'panjareh:exchangeMember': o.exchangeMembers,
+            }
+          : {}),
         spatial: 'http://publications.europa.eu/resource/authority/country/IRN',
       })),
       ...file.topics.map((t) => ({ '@id': id('topic', t.code), '@type': 'skos:Concept', identifier: t.code, prefLabel: lang(t.name) })),

@@ -18,6 +18,7 @@ export interface Facets {
 }
 
 const CHANNEL_NAMES: Record<ChannelType, Localized> = {
+  platform: { fa: 'در همین درگاه', en: 'Here on Panjareh' },
   online: { fa: 'برخط (اینترنتی)', en: 'Online' },
   'in-person': { fa: 'حضوری', en: 'In person' },
   phone: { fa: 'تلفنی', en: 'By phone' },

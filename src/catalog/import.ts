@@ -59,9 +59,15 @@ export interface ImportOptions {
  * bad record imports nothing. Imported services are published at once (an import is the authority's
  * own act). Idempotent by code: a record equal to the live one is left alone.
  */
-export async function importCatalog(db: CatalogDb, parsed: unknown, opts: ImportOptions): Promise<{ result: ImportResult; changedServices: string[]; referenceChanged: boolean }> {
+export async function importCatalog(
+  db: CatalogDb,
+  parsed: unknown,
+  opts: ImportOptions,
+  /** The pages of this platform a `platform` channel may name (PlatformPaths.known()). */
+  platformPaths: Set<string>,
+): Promise<{ result: ImportResult; changedServices: string[]; referenceChanged: boolean }> {
   const file = opts.file ?? 'input';
-  const errors = validateCatalogFile(parsed, await store.knownCodes(db));
+  const errors = validateCatalogFile(parsed, await store.knownCodes(db, platformPaths));
   if (errors.length) throw new ImportRejected(file, errors);
   const data = parsed as CatalogFile;
   const result: ImportResult = { created: 0, updated: 0, unchanged: 0, referenceChanged: 0 };

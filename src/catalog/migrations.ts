@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { PortableMigration } from '../platform/migrations.js';
 import { withId } from '../platform/migrations.js';
 
@@ -85,6 +86,21 @@ export const catalogMigrations: PortableMigration[] = [
         .addColumn('code', 'text', (c) => c.notNull())
         .addColumn('at', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  {
+    name: '20261207-20-catalog-organization-codes',
+    async up(db) {
+      // Organisation codes may now be in any letter case (POLICE-PASS, 10100000001) and are unique without regard to it.
+      await db.schema.createIndex('organizations_code_any_case').on('organizations').unique().expression(sql`lower(code)`).execute();
+      // The data-exchange members that are an organisation (IR/GOV/NOCR is NOCR); a member is one organisation.
+      await db.schema
+        .createTable('organization_exchange_members')
+        .addColumn('member_key', 'text', (c) => c.primaryKey())
+        .addColumn('member_id', 'text', (c) => c.notNull())
+        .addColumn('organization_code', 'text', (c) => c.notNull().references('organizations.code'))
+        .execute();
+      await db.schema.createIndex('organization_exchange_members_org').on('organization_exchange_members').column('organization_code').execute();
     },
   },
 ];

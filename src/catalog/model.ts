@@ -6,18 +6,22 @@ export interface Localized {
 }
 
 export type Channel =
+  /** Delivered on this platform, at `path` (language-neutral, e.g. `/inquiries/vehicle-fines`; English pages add `/en`). */
+  | { type: 'platform'; path: string }
   | { type: 'online'; url: string }
   | { type: 'in-person'; instructions: Localized }
   | { type: 'phone'; number: string; instructions?: Localized };
 
 export type ChannelType = Channel['type'];
-export const CHANNEL_TYPES: readonly ChannelType[] = ['online', 'in-person', 'phone'];
+export const CHANNEL_TYPES: readonly ChannelType[] = ['platform', 'online', 'in-person', 'phone'];
 
 export interface Organization {
   code: string;
   name: Localized;
   parent: string | null;
   website: string | null;
+  /** The data-exchange members that are this agency (`IR/GOV/NOCR`): how a member is told to be this organisation. */
+  exchangeMembers: string[];
 }
 
 export interface Term {
@@ -60,7 +64,7 @@ export interface ServiceData {
 
 /** The import/export file (see README). */
 export interface CatalogFile {
-  organizations?: Organization[];
+  organizations?: Array<Partial<Organization> & Pick<Organization, 'code' | 'name'>>;
   topics?: Term[];
   lifeEvents?: Term[];
   windows?: ThematicWindow[];

@@ -49,6 +49,10 @@ export class CatalogReadModel {
   private published = new Map<string, string>();
   private bySlug = new Map<string, string>();
   private orgs = new Map<string, Organization>();
+  /** Organisation code in lower case → the code as written (codes are unique without regard to case). */
+  private orgCodes = new Map<string, string>();
+  /** Exchange member id in lower case → the organisation that is that member. */
+  private memberOrgs = new Map<string, string>();
   private topics = new Map<string, Term>();
   private lifeEvents = new Map<string, Term>();
   private windows = new Map<string, ThematicWindow>();
@@ -143,6 +147,8 @@ export class CatalogReadModel {
 
   private setReference(ref: ReferenceData): void {
     this.orgs = new Map(ref.organizations.map((o) => [o.code, o]));
+    this.orgCodes = new Map(ref.organizations.map((o) => [o.code.toLowerCase(), o.code]));
+    this.memberOrgs = new Map(ref.organizations.flatMap((o) => o.exchangeMembers.map((m) => [m.toLowerCase(), o.code] as const)));
     this.topics = new Map(ref.topics.map((t) => [t.code, t]));
     this.lifeEvents = new Map(ref.lifeEvents.map((t) => [t.code, t]));
     this.windows = new Map(ref.windows.map((w) => [w.code, w]));
@@ -171,8 +177,24 @@ export class CatalogReadModel {
     return this.published.get(code);
   }
 
+  /** An organisation by its code, in any letter case (`police-pass` finds `POLICE-PASS`). */
   organization(code: string): Organization | undefined {
-    return this.orgs.get(code);
+    return this.orgs.get(code) ?? this.orgs.get(this.orgCodes.get(code.toLowerCase()) ?? '');
+  }
+
+  /**
+   * The organisation that is an exchange member, given the member (`IR/GOV/NOCR`) or anything under it
+   * (the subsystem `IR/GOV/NOCR/registry`, a service id); undefined when no organisation names it.
+   */
+  organizationOfMember(memberId: string): Organization | undefined {
+    const member = memberId.split('/').slice(0, 3).join('/').toLowerCase();
+    const code = this.memberOrgs.get(member);
+    return code === undefined ? undefined : this.orgs.get(code);
+  }
+
+  /** The exchange members that are this organisation (empty when it has none or is unknown). */
+  membersOfOrganization(code: string): string[] {
+    return this.organization(code)?.exchangeMembers ?? [];
   }
   topic(code: string): Term | undefined {
     return this.topics.get(code);
@@ -222,7 +244,9 @@ export class CatalogReadModel {
     };
   }
 
-  search(p: SearchParams): SearchResult {
+  search(params: SearchParams): SearchResult {
+    // A facet link or an API caller may write an organisation code in another letter case.
+    const p = params.organization ? { ...params, organization: this.organization(params.organization)?.code ?? params.organization } : params;
     const key = JSON.stringify([searchKey(p.q ?? '').trim(), p.organization, p.topic, p.lifeEvent, p.channel, p.smart, p.window, p.lang, p.page, p.pageSize]);
     const hit = this.cache.get(key);
     if (hit) {

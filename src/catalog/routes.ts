@@ -11,7 +11,7 @@ const loc = localized(10000);
 const term = { type: 'object', properties: { code: { type: 'string' }, name: loc } } as const;
 const channel = {
   type: 'object',
-  properties: { type: { type: 'string', enum: [...CHANNEL_TYPES] }, url: { type: 'string' }, number: { type: 'string' }, instructions: loc },
+  properties: { type: { type: 'string', enum: [...CHANNEL_TYPES] }, path: { type: 'string', description: 'platform channels: the page on this platform (English: /en + path)' }, url: { type: 'string' }, number: { type: 'string' }, instructions: loc },
 } as const;
 const summary = {
   type: 'object',
@@ -127,7 +127,7 @@ export async function catalogRoutes(app: FastifyInstance, opts: { read: CatalogR
     },
   );
 
-  app.get('/api/v1/organizations', { schema: { tags, summary: 'Organisations providing services', response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, name: loc, parent: { type: ['string', 'null'] }, website: { type: ['string', 'null'] }, serviceCount: { type: 'integer' } } } } } } } } }, async () => {
+  app.get('/api/v1/organizations', { schema: { tags, summary: 'Organisations providing services', response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, name: loc, parent: { type: ['string', 'null'] }, website: { type: ['string', 'null'] }, exchangeMembers: { type: 'array', items: { type: 'string' } }, serviceCount: { type: 'integer' } } } } } } } } }, async () => {
     const counts = read.serviceCounts();
     return { items: read.allOrganizations().map((o) => ({ ...o, serviceCount: counts.get(o.code) ?? 0 })) };
   });

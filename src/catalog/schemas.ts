@@ -7,9 +7,25 @@ const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max })
 export const localized = (max: number) =>
   ({ type: 'object', additionalProperties: false, required: ['fa', 'en'], properties: { fa: text(max), en: text(max) } }) as const;
 
-export const ORG_CODE = '^[A-Z][A-Z0-9_]{1,29}$';
+/**
+ * An organisation's code: 1–32 letters, digits, "-" and "_", such as `NOCR`, `POLICE-PASS` or the
+ * 11-digit national identifier of a legal entity (`10100000001`). Unique without regard to case.
+ */
+export const ORG_CODE = '^[A-Za-z0-9_-]{1,32}$';
 export const TERM_CODE = '^[a-z0-9][a-z0-9-]{0,49}$';
-export const SERVICE_CODE = '^[A-Z][A-Z0-9_]{0,29}-[0-9]{1,8}$';
+/** A service's code: an organisation-like prefix (capitals, digits, "-", "_") and a number, e.g. `NOCR-0001`, `POLICE-PASS-0001`. */
+export const SERVICE_CODE = '^[A-Z0-9][A-Z0-9_-]{0,31}-[0-9]{1,8}$';
+/**
+ * An exchange member, `INSTANCE/CLASS/MEMBER` (`IR/GOV/NOCR`, `IR/COM/10100000001`): the grammar of
+ * src/exchange/ids.ts, declared again because the catalogue does not depend on the exchange
+ * (schemas.test.ts checks the two agree).
+ */
+export const MEMBER_ID = '^[A-Z][A-Z0-9-]{0,15}/(GOV|COM|NGO)/[A-Za-z0-9][A-Za-z0-9._-]{0,63}$';
+/**
+ * A page of this platform, without the language prefix: `/inquiries/vehicle-fines` (the English page
+ * is `/en/inquiries/vehicle-fines`). Lower-case path segments only, no query or fragment.
+ */
+export const PLATFORM_PATH = '^(/[a-z0-9][a-z0-9._~-]*)+$';
 export const SLUG = '^[a-z0-9]+(-[a-z0-9]+)*$';
 /** Only web addresses: a `javascript:` or `data:` link must never reach a page. */
 export const HTTP_URL = '^https?://[^\\s<>"]+$';
@@ -25,6 +41,7 @@ export const organizationSchema = {
     name: localized(200),
     parent: { anyOf: [{ type: 'string', pattern: ORG_CODE }, { type: 'null' }] },
     website: { anyOf: [{ type: 'string', pattern: HTTP_URL, maxLength: 500 }, { type: 'null' }] },
+    exchangeMembers: { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', pattern: MEMBER_ID, maxLength: 200 } },
   },
 } as const;
 
@@ -54,6 +71,11 @@ export const channelSchema = {
   type: 'object',
   required: ['type'],
   oneOf: [
+    {
+      additionalProperties: false,
+      required: ['type', 'path'],
+      properties: { type: { const: 'platform' }, path: { type: 'string', pattern: PLATFORM_PATH, maxLength: 200 } },
+    },
     {
       additionalProperties: false,
       required: ['type', 'url'],

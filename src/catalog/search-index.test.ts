@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Organization, ServiceData } from './model.js';
 import { SearchIndex } from './search-index.js';
 
-const org: Organization = { code: 'NOCR', name: { fa: 'سازمان نمونه', en: 'Sample Agency' }, parent: null, website: null };
+const org: Organization = { code: 'NOCR', name: { fa: 'سازمان نمونه', en: 'Sample Agency' }, parent: null, website: null, exchangeMembers: [] };
 const orgs = new Map([[org.code, org]]);
 
 function svc(code: string, fa: string, en: string, extra: Partial<ServiceData> = {}): ServiceData {

@@ -17,14 +17,22 @@ export interface ReferenceData {
 const toTerm = (r: { code: string; name_fa: string; name_en: string }): Term => ({ code: r.code, name: { fa: r.name_fa, en: r.name_en } });
 
 export async function loadReference(db: CatalogDb): Promise<ReferenceData> {
-  const [orgs, topics, lifeEvents, windows] = await Promise.all([
+  const [orgs, members, topics, lifeEvents, windows] = await Promise.all([
     db.selectFrom('organizations').selectAll().orderBy('code').execute(),
+    db.selectFrom('organization_exchange_members').select(['organization_code', 'member_id']).execute(),
     db.selectFrom('topics').selectAll().orderBy('code').execute(),
     db.selectFrom('life_events').selectAll().orderBy('code').execute(),
     db.selectFrom('windows').selectAll().orderBy('code').execute(),
   ]);
   return {
-    organizations: orgs.map((o) => ({ code: o.code, name: { fa: o.name_fa, en: o.name_en }, parent: o.parent_code, website: o.website })),
+    organizations: orgs.map((o) => ({
+      code: o.code,
+      name: { fa: o.name_fa, en: o.name_en },
+      parent: o.parent_code,
+      website: o.website,
+      // Sorted here, not in SQL: PostgreSQL's collation would order "IR-TEST/…" and "IR/…" otherwise than JavaScript does.
+      exchangeMembers: members.filter((m) => m.organization_code === o.code).map((m) => m.member_id).sort(),
+    })),
     topics: topics.map(toTerm),
     lifeEvents: lifeEvents.map(toTerm),
     windows: windows.map((w) => JSON.parse(w.data) as ThematicWindow),
@@ -46,9 +54,10 @@ export async function loadLiveService(db: CatalogDb, code: string): Promise<Live
   return row ? { data: JSON.parse(row.data!) as ServiceData, publishedAt: row.published_at! } : null;
 }
 
-export async function knownCodes(db: CatalogDb): Promise<KnownCodes> {
-  const [orgs, topics, lifeEvents, services] = await Promise.all([
+export async function knownCodes(db: CatalogDb, platformPaths: Set<string>): Promise<KnownCodes> {
+  const [orgs, members, topics, lifeEvents, services] = await Promise.all([
     db.selectFrom('organizations').select(['code', 'parent_code']).execute(),
+    db.selectFrom('organization_exchange_members').select(['member_key', 'organization_code']).execute(),
     db.selectFrom('topics').select('code').execute(),
     db.selectFrom('life_events').select('code').execute(),
     db.selectFrom('services').select(['code', 'slug']).execute(),
@@ -60,6 +69,8 @@ export async function knownCodes(db: CatalogDb): Promise<KnownCodes> {
     lifeEvents: new Set(lifeEvents.map((t) => t.code)),
     services: new Set(services.map((s) => s.code)),
     slugs: new Map(services.map((s) => [s.slug, s.code])),
+    members: new Map(members.map((m) => [m.member_key, m.organization_code])),
+    platformPaths,
   };
 }
 
@@ -67,9 +78,19 @@ export async function knownCodes(db: CatalogDb): Promise<KnownCodes> {
 export async function upsertOrganization(db: CatalogDb, o: Organization): Promise<boolean> {
   const row = { parent_code: o.parent, name_fa: o.name.fa, name_en: o.name.en, website: o.website };
   const cur = await db.selectFrom('organizations').selectAll().where('code', '=', o.code).executeTakeFirst();
-  if (cur && cur.parent_code === row.parent_code && cur.name_fa === row.name_fa && cur.name_en === row.name_en && cur.website === row.website) return false;
+  const members = (await db.selectFrom('organization_exchange_members').select('member_id').where('organization_code', '=', o.code).execute()).map((m) => m.member_id).sort();
+  const sameMembers = members.length === o.exchangeMembers.length && [...o.exchangeMembers].sort().every((m, i) => m === members[i]);
+  if (cur && cur.parent_code === row.parent_code && cur.name_fa === row.name_fa && cur.name_en === row.name_en && cur.website === row.website && sameMembers) return false;
   if (cur) await db.updateTable('organizations').set({ ...row, updated_at: nowIso() }).where('code', '=', o.code).execute();
   else await db.insertInto('organizations').values({ code: o.code, ...row, updated_at: nowIso() }).execute();
+  if (!sameMembers) {
+    await db.deleteFrom('organization_exchange_members').where('organization_code', '=', o.code).execute();
+    if (o.exchangeMembers.length) {
+      // A member moving here from another organisation of the same import (validation allowed only that) leaves it.
+      await db.deleteFrom('organization_exchange_members').where('member_key', 'in', o.exchangeMembers.map((m) => m.toLowerCase())).execute();
+      await db.insertInto('organization_exchange_members').values(o.exchangeMembers.map((m) => ({ member_key: m.toLowerCase(), member_id: m, organization_code: o.code }))).execute();
+    }
+  }
   return true;
 }
 

@@ -4,6 +4,8 @@ import type { VersionStatus } from './model.js';
 /** The catalogue's tables, as Kysely sees them (JSON documents are stored as text on both dialects). */
 export interface CatalogTables {
   organizations: { code: string; parent_code: string | null; name_fa: string; name_en: string; website: string | null; updated_at: string };
+  /** `member_key` is the member id in lower case: member ids, like organisation codes, are unique without regard to case. */
+  organization_exchange_members: { member_key: string; member_id: string; organization_code: string };
   topics: { code: string; name_fa: string; name_en: string; updated_at: string };
   life_events: { code: string; name_fa: string; name_en: string; updated_at: string };
   windows: { code: string; data: string; updated_at: string };

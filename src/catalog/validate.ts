@@ -34,6 +34,9 @@ function describe(e: ErrorObject): { field: string; reason: string } {
   return { field: base || '(record)', reason: e.message ?? e.keyword };
 }
 
+/** Where an organisation code sits in each kind of record, for a plain message when one is malformed. */
+const ORG_FIELDS: Partial<Record<RecordError['section'], RegExp>> = { organizations: /^(code|parent)$/, windows: /^organizations\.\d+$/, services: /^organization$/ };
+
 /** Collapses oneOf noise (one message per failed branch) into the one message a person needs. */
 function schemaErrors(section: Exclude<RecordError['section'], 'file'>, index: number, record: unknown): RecordError[] {
   const validate = validators[section];
@@ -45,12 +48,18 @@ function schemaErrors(section: Exclude<RecordError['section'], 'file'>, index: n
     let { field, reason } = describe(e);
     if (e.keyword === 'pattern' && /(^|\.)(url|website)$/.test(field)) {
       reason = 'must be an http:// or https:// address';
+    } else if (e.keyword === 'pattern' && /^channels\.\d+\.path$/.test(field)) {
+      reason = 'must be a page of this platform written without the language prefix, such as /inquiries/vehicle-fines';
+    } else if (e.keyword === 'pattern' && /^exchangeMembers\.\d+$/.test(field)) {
+      reason = 'must be an exchange member id INSTANCE/CLASS/MEMBER, such as IR/GOV/NOCR (CLASS: GOV, COM or NGO)';
+    } else if (e.keyword === 'pattern' && ORG_FIELDS[section]?.test(field)) {
+      reason = 'an organisation code is 1 to 32 letters, digits, "-" or "_"';
     } else {
       // A channel failing oneOf yields one error per branch; one plain sentence says it better.
       const m = /^(channels\.\d+)/.exec(field);
       if (m) {
         field = m[1]!;
-        reason = 'a channel is {type:"online",url}, {type:"in-person",instructions:{fa,en}} or {type:"phone",number}';
+        reason = 'a channel is {type:"platform",path}, {type:"online",url}, {type:"in-person",instructions:{fa,en}} or {type:"phone",number}';
       }
     }
     const key = `${field}|${reason}`;
@@ -59,7 +68,7 @@ function schemaErrors(section: Exclude<RecordError['section'], 'file'>, index: n
     out.push({ section, index, code, field, reason });
   }
   // A precise message about a channel's address makes the generic one for that channel redundant.
-  return out.filter((r) => !(/^channels\.\d+$/.test(r.field) && out.some((o) => o.field === `${r.field}.url`)));
+  return out.filter((r) => !(/^channels\.\d+$/.test(r.field) && out.some((o) => o.field === `${r.field}.url` || o.field === `${r.field}.path`)));
 }
 
 /** What the database already holds, for checking references that the file itself does not define. */
@@ -72,6 +81,30 @@ export interface KnownCodes {
   slugs: Map<string, string>;
   /** organisation code → parent, for cycle checks. */
   parents: Map<string, string | null>;
+  /** Exchange member id in lower case → the organisation it is linked to. */
+  members: Map<string, string>;
+  /** The pages of this platform a `platform` channel may name (see platform-paths.ts). */
+  platformPaths: Set<string>;
+}
+
+/** Codes compare without regard to case: `nocr` and `NOCR` are the same organisation. */
+export const codeKey = (code: string): string => code.toLowerCase();
+
+/** The problems with the `platform` channels of one service: a path must be one this platform serves. */
+export function platformChannelErrors(channels: unknown, known: Set<string>): Array<{ field: string; reason: string }> {
+  const out: Array<{ field: string; reason: string }> = [];
+  if (!Array.isArray(channels)) return out;
+  channels.forEach((c: { type?: unknown; path?: unknown }, i) => {
+    if (c?.type !== 'platform' || typeof c.path !== 'string' || known.has(c.path)) return;
+    const bare = c.path.replace(/^\/en(?=\/|$)/, '');
+    const list = [...known].sort();
+    const reason =
+      bare !== c.path && known.has(bare)
+        ? `write the path without the language prefix: "${bare}" (English pages add /en themselves)`
+        : `there is no page "${c.path}" on this platform${list.length && list.length <= 12 ? `; known pages: ${list.join(', ')}` : ''}`;
+    out.push({ field: `channels.${i}.path`, reason });
+  });
+  return out;
 }
 
 const SECTIONS = ['organizations', 'topics', 'lifeEvents', 'windows', 'services'] as const;
@@ -102,17 +135,22 @@ export function validateCatalogFile(file: unknown, known: KnownCodes): RecordErr
 
   // References and uniqueness, checked on the records whose shape is right.
   const orgs = new Map(known.parents);
-  const dup = (section: RecordError['section'], list: Array<{ code: string }> | undefined) => {
+  const dup = (section: RecordError['section'], list: Array<{ code: string }> | undefined, anyCase = false) => {
     const seen = new Set<string>();
+    const keys = new Map<string, string>();
     (list ?? []).forEach((r, i) => {
       // Duplicates count among all records with a code, even ones with other problems.
       if (typeof r?.code !== 'string') return;
-      if (seen.has(r.code)) errors.push({ section, index: i, code: r.code, field: 'code', reason: 'this code appears twice in the file' });
+      const key = anyCase ? codeKey(r.code) : r.code;
+      const first = keys.get(key);
+      if (first !== undefined) {
+        errors.push({ section, index: i, code: r.code, field: 'code', reason: first === r.code ? 'this code appears twice in the file' : `this code appears twice in the file ("${first}" and "${r.code}": codes are unique without regard to case)` });
+      } else keys.set(key, r.code);
       seen.add(r.code);
     });
     return seen;
   };
-  const fileOrgs = dup('organizations', data.organizations);
+  const fileOrgs = dup('organizations', data.organizations as Array<{ code: string }> | undefined, true);
   const fileTopics = dup('topics', data.topics);
   const fileLifeEvents = dup('lifeEvents', data.lifeEvents);
   dup('windows', data.windows);
@@ -121,13 +159,32 @@ export function validateCatalogFile(file: unknown, known: KnownCodes): RecordErr
     if (!bad.has(`organizations:${i}`)) orgs.set(o.code, o.parent ?? null);
   });
   const hasOrg = (c: string) => fileOrgs.has(c) || known.organizations.has(c);
+  // A reference in another letter case is refused with the code it probably means.
+  const orgByKey = new Map([...known.organizations, ...fileOrgs].map((c) => [codeKey(c), c]));
+  const unknownOrg = (c: string) => {
+    const near = orgByKey.get(codeKey(c));
+    return near ? `unknown organisation "${c}" (did you mean "${near}"? codes are written as defined)` : `unknown organisation "${c}"`;
+  };
+  const knownByKey = new Map([...known.organizations].map((c) => [codeKey(c), c]));
+  // Exchange members: each is one agency. Links of organisations in the file are replaced by the file's.
+  const memberOwner = new Map([...known.members].filter(([, org]) => !fileOrgs.has(org)));
   const hasTopic = (c: string) => fileTopics.has(c) || known.topics.has(c);
   const hasLifeEvent = (c: string) => fileLifeEvents.has(c) || known.lifeEvents.has(c);
   const hasService = (c: string) => fileServices.has(c) || known.services.has(c);
 
   (data.organizations ?? []).forEach((o, i) => {
-    if (bad.has(`organizations:${i}`) || !o.parent) return;
-    if (!hasOrg(o.parent)) errors.push({ section: 'organizations', index: i, code: o.code, field: 'parent', reason: `unknown organisation "${o.parent}"` });
+    if (bad.has(`organizations:${i}`)) return;
+    const existing = knownByKey.get(codeKey(o.code));
+    if (existing !== undefined && existing !== o.code) {
+      errors.push({ section: 'organizations', index: i, code: o.code, field: 'code', reason: `organisation "${existing}" already exists; codes are unique without regard to case` });
+    }
+    o.exchangeMembers?.forEach((m, j) => {
+      const owner = memberOwner.get(codeKey(m));
+      if (owner !== undefined && owner !== o.code) errors.push({ section: 'organizations', index: i, code: o.code, field: `exchangeMembers.${j}`, reason: `exchange member "${m}" is already linked to organisation "${owner}"` });
+      else memberOwner.set(codeKey(m), o.code);
+    });
+    if (!o.parent) return;
+    if (!hasOrg(o.parent)) errors.push({ section: 'organizations', index: i, code: o.code, field: 'parent', reason: unknownOrg(o.parent) });
     // Walk up the hierarchy: reaching the start again means a cycle.
     const seen = new Set<string>([o.code]);
     for (let p: string | null | undefined = o.parent; p; p = orgs.get(p)) {
@@ -141,14 +198,15 @@ export function validateCatalogFile(file: unknown, known: KnownCodes): RecordErr
   (data.windows ?? []).forEach((w, i) => {
     if (bad.has(`windows:${i}`)) return;
     w.topics?.forEach((t, j) => !hasTopic(t) && errors.push({ section: 'windows', index: i, code: w.code, field: `topics.${j}`, reason: `unknown topic "${t}"` }));
-    w.organizations?.forEach((o, j) => !hasOrg(o) && errors.push({ section: 'windows', index: i, code: w.code, field: `organizations.${j}`, reason: `unknown organisation "${o}"` }));
+    w.organizations?.forEach((o, j) => !hasOrg(o) && errors.push({ section: 'windows', index: i, code: w.code, field: `organizations.${j}`, reason: unknownOrg(o) }));
     w.services?.forEach((s, j) => !hasService(s) && errors.push({ section: 'windows', index: i, code: w.code, field: `services.${j}`, reason: `unknown service "${s}"` }));
   });
   const slugs = new Map<string, string>();
   (data.services ?? []).forEach((s, i) => {
     if (bad.has(`services:${i}`)) return;
     const err = (field: string, reason: string) => errors.push({ section: 'services', index: i, code: s.code, field, reason });
-    if (!hasOrg(s.organization!)) err('organization', `unknown organisation "${s.organization}"`);
+    if (!hasOrg(s.organization!)) err('organization', unknownOrg(s.organization!));
+    for (const p of platformChannelErrors(s.channels, known.platformPaths)) err(p.field, p.reason);
     s.topics?.forEach((t, j) => !hasTopic(t) && err(`topics.${j}`, `unknown topic "${t}"`));
     s.lifeEvents?.forEach((t, j) => !hasLifeEvent(t) && err(`lifeEvents.${j}`, `unknown life event "${t}"`));
     if (s.slug) {
@@ -190,7 +248,9 @@ export function completeService(input: Partial<ServiceData> & Pick<ServiceData, 
     topics: [...(input.topics ?? [])],
     lifeEvents: [...(input.lifeEvents ?? [])],
     channels: (input.channels ?? []).map((c) =>
-      c.type === 'online'
+      c.type === 'platform'
+        ? { type: 'platform', path: c.path }
+        : c.type === 'online'
         ? { type: 'online', url: c.url.trim() }
         : c.type === 'in-person'
           ? { type: 'in-person', instructions: normLocalized(c.instructions) }
@@ -210,11 +270,12 @@ export function completeService(input: Partial<ServiceData> & Pick<ServiceData, 
   };
 }
 
-export const completeOrganization = (o: Organization): Organization => ({
+export const completeOrganization = (o: Partial<Organization> & Pick<Organization, 'code' | 'name'>): Organization => ({
   code: o.code,
   name: normLocalized(o.name),
   parent: o.parent ?? null,
   website: o.website ?? null,
+  exchangeMembers: [...(o.exchangeMembers ?? [])].sort(),
 });
 export const completeTerm = (t: Term): Term => ({ code: t.code, name: normLocalized(t.name) });
 export const completeWindow = (w: ThematicWindow): ThematicWindow => ({

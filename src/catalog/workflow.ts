@@ -4,7 +4,8 @@ import { AppError, conflict, forbidden, invalid, notFound } from '../platform/er
 import type { ServiceData } from './model.js';
 import * as store from './store.js';
 import type { CatalogDb } from './store.js';
-import { completeService, slugify, validateServiceInput } from './validate.js';
+import type { PlatformPaths } from './platform-paths.js';
+import { completeService, platformChannelErrors, slugify, validateServiceInput } from './validate.js';
 
 /**
  * The approval workflow: agency editors draft and submit their own organisation's entries; national
@@ -29,9 +30,15 @@ function mayEdit(actor: Actor, organization: string): boolean {
   return isAuthority(actor) || (actor.role === 'editor' && actor.organization === organization);
 }
 
-function checkInput(input: unknown): asserts input is Partial<ServiceData> & Pick<ServiceData, 'code' | 'organization'> {
+async function checkInput(input: unknown, paths: PlatformPaths): Promise<Partial<ServiceData> & Pick<ServiceData, 'code' | 'organization'>> {
   const errors = validateServiceInput(input);
+  // A platform channel must lead to a page this platform serves (checked once the record's shape is right).
+  if (!errors.length) {
+    const code = (input as ServiceData).code;
+    for (const p of platformChannelErrors((input as ServiceData).channels, await paths.known())) errors.push({ section: 'services', index: 0, code, ...p });
+  }
   if (errors.length) throw invalid('invalid_service', 'اطلاعات خدمت درست نیست.', 'The service record is not valid.', errors);
+  return input as Partial<ServiceData> & Pick<ServiceData, 'code' | 'organization'>;
 }
 
 async function audit(db: CatalogDb, actor: Actor, action: string, code: string, detail: Record<string, unknown> = {}) {
@@ -46,10 +53,12 @@ export class Workflow {
     private readonly db: CatalogDb,
     /** Called after a commit that changed what is live, so this node's index updates at once. */
     private readonly onPublish: Notify,
+    /** The pages a `platform` channel may name. */
+    private readonly platformPaths: PlatformPaths,
   ) {}
 
-  async createDraft(actor: Actor, input: unknown): Promise<{ code: string; version: number }> {
-    checkInput(input);
+  async createDraft(actor: Actor, raw: unknown): Promise<{ code: string; version: number }> {
+    const input = await checkInput(raw, this.platformPaths);
     if (!mayEdit(actor, input.organization)) throw forbidden();
     return this.db.transaction().execute(async (trx) => {
       if (!(await trx.selectFrom('organizations').select('code').where('code', '=', input.organization).executeTakeFirst())) {
@@ -70,8 +79,8 @@ export class Workflow {
   }
 
   /** Saves an edit: in place while the newest version is a draft or rejected, else as a new draft version. */
-  async edit(actor: Actor, code: string, input: unknown): Promise<{ version: number }> {
-    checkInput(input);
+  async edit(actor: Actor, code: string, raw: unknown): Promise<{ version: number }> {
+    const input = await checkInput(raw, this.platformPaths);
     if (input.code !== code) throw invalid('code_mismatch', 'کد خدمت را نمی‌توان تغییر داد.', 'The service code cannot be changed.');
     return this.db.transaction().execute(async (trx) => {
       const row = await store.serviceRow(trx, code);

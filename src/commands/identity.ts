@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { KEY_KEEP_SECONDS, STAFF_ROLES } from '../identity/index.js';
+import { CLIENT_AUTH_METHODS, KEY_KEEP_SECONDS, STAFF_ROLES, type ClientAuth } from '../identity/index.js';
 import { withPlatform } from './context.js';
 
 /** `panjareh oidc …` and `panjareh keys …`: relying parties of the national identity and the platform's signing keys. */
@@ -12,15 +12,19 @@ export function registerIdentityCommands(program: Command): void {
   const client = oidc.command('client').description('sites that sign people in through the national identity (relying parties)');
   client
     .command('add')
-    .description('register a site; prints {"client_id","client_secret"} as the last line (the secret is shown once and stored hashed)')
+    .description('register a site; prints {"client_id","client_secret","token_endpoint_auth_method"} as the last line (the secret is shown once and stored hashed)')
     .requiredOption('--name <name>', 'the site\'s name, shown to people on the consent screen')
     .option('--redirect-uri <uri>', 'where people are sent back after signing in (repeatable; https, or http on localhost)', collect)
     .option('--post-logout-redirect-uri <uri>', 'where people may be sent after signing out (repeatable)', collect)
-    .addOption(new Option('--auth <method>', 'how the site authenticates at the token endpoint').choices(['client_secret_basic', 'private_key_jwt']).default('client_secret_basic'))
+    .addOption(
+      new Option('--auth <method>', 'how the site authenticates at the token endpoint: its secret in the Authorization header (client_secret_basic), in the form body (client_secret_post, what openid-client sends by default), or a JWT signed with its key (private_key_jwt)')
+        .choices([...CLIENT_AUTH_METHODS])
+        .default('client_secret_basic'),
+    )
     .option('--jwks-uri <uri>', 'where the site publishes its public keys (required with --auth private_key_jwt)')
     .option('--backchannel-logout-uri <uri>', 'where the provider tells the site that a person signed out')
     .option('--client-credentials', 'a data-exchange subsystem calling with client-credentials tokens instead of a person signing in')
-    .action((o: { name: string; redirectUri?: string[]; postLogoutRedirectUri?: string[]; auth: 'client_secret_basic' | 'private_key_jwt'; jwksUri?: string; backchannelLogoutUri?: string; clientCredentials?: boolean }) =>
+    .action((o: { name: string; redirectUri?: string[]; postLogoutRedirectUri?: string[]; auth: ClientAuth; jwksUri?: string; backchannelLogoutUri?: string; clientCredentials?: boolean }) =>
       withPlatform({}, async (p) => {
         const r = await p.identity.clients.add(
           {
@@ -35,7 +39,7 @@ export function registerIdentityCommands(program: Command): void {
           'cli',
         );
         console.log(`Registered "${o.name}" (${o.auth}). Discovery: ${p.config.publicUrl}/.well-known/openid-configuration`);
-        console.log(JSON.stringify({ client_id: r.clientId, client_secret: r.clientSecret }));
+        console.log(JSON.stringify({ client_id: r.clientId, client_secret: r.clientSecret, token_endpoint_auth_method: r.auth }));
       }),
     );
   client
@@ -72,10 +76,12 @@ export function registerIdentityCommands(program: Command): void {
     .description('grant a role to a person: editor of one agency, national reviewer, or admin')
     .requiredOption('--national-code <code>', 'the person (10-digit national code, or 12-digit foreign national code)')
     .addOption(new Option('--role <role>', 'what they may do').choices([...STAFF_ROLES]).makeOptionMandatory())
-    .option('--organization <code>', 'the agency an editor works for (editors only)')
+    .option('--organization <code>', 'the agency an editor works for (editors only): its catalogue code, in any letter case (NOCR, POLICE-PASS, 10100000001)')
     .action((o: { nationalCode: string; role: string; organization?: string }) =>
       withPlatform({}, async (p) => {
-        const g = await p.identity.staffGrants.grant({ nationalCode: o.nationalCode, role: o.role, organization: o.organization ?? null }, 'cli');
+        // Codes are unique without regard to case: the grant names the code as the catalogue writes it.
+        const organization = o.organization ? ((await p.catalog.organizationCode(o.organization.trim())) ?? o.organization) : null;
+        const g = await p.identity.staffGrants.grant({ nationalCode: o.nationalCode, role: o.role, organization }, 'cli');
         console.log(`Granted ${g.role}${g.organization ? ` of ${g.organization}` : ''} to ${g.nationalCode} (grant ${g.id}).`);
       }),
     );

@@ -1,5 +1,6 @@
 import type { SearchResult, ServiceSummary } from '../../catalog/index.js';
 import { html, type SafeHtml } from '../html.js';
+import { citizenStrings } from './strings.js';
 import { digits, fmtNumber, pick, prefix, t, type Lang } from '../i18n.js';
 
 export function searchForm(lang: Lang, q = '', hidden: Record<string, string> = {}): SafeHtml {
@@ -17,13 +18,17 @@ export function searchForm(lang: Lang, q = '', hidden: Record<string, string> = 
 
 export function serviceList(lang: Lang, items: ServiceSummary[], headingLevel: 2 | 3 = 2): SafeHtml {
   const s = t(lang);
-  const names = { online: s.online, 'in-person': s.inPerson, phone: s.phone };
+  const here = citizenStrings(lang).onPlatform;
+  // Delivered here is said once, by the tag below, not again among the channel names.
+  const names = { platform: '', online: s.online, 'in-person': s.inPerson, phone: s.phone };
   return html`<ul class="card-list">${items.map((i) => {
     const heading = html`<a href="${prefix(lang)}/services/${i.slug}">${pick(i.title, lang)}</a>`;
+    const ways = [...new Set(i.channels.map((c) => names[c.type]))].filter(Boolean);
     return html`<li>
   ${headingLevel === 2 ? html`<h2>${heading}</h2>` : html`<h3>${heading}</h3>`}
   <p>${pick(i.summary, lang)}</p>
-  <p class="meta">${pick(i.organization.name, lang)} · ${[...new Set(i.channels.map((c) => names[c.type]))].join('، ')}
+  <p class="meta">${pick(i.organization.name, lang)}${ways.length ? ` · ${ways.join(lang === 'fa' ? '، ' : ', ')}` : ''}
+  ${i.channels.some((c) => c.type === 'platform') ? html` · <span class="tag tag--blue">${here}</span>` : ''}
   ${i.smart ? html` · <span class="tag">${s.smartTag}</span>` : ''}</p>
 </li>`;
   })}</ul>`;
@@ -45,8 +50,10 @@ export function facets(lang: Lang, result: SearchResult, params: Record<string, 
     const str = qs.toString();
     return `${basePath}${str ? `?${str}` : ''}`;
   };
-  const active = groups.some(([k]) => params[k] !== undefined && !omit.includes(k));
-  return html`<aside class="facets" aria-labelledby="facets-heading">
+  const chosen = groups.filter(([k]) => params[k] !== undefined && !omit.includes(k)).length;
+  const active = chosen > 0;
+  // A disclosure (closed on a phone, so results come first; the stylesheet keeps it open on a wide screen) that needs no JavaScript.
+  return html`<details class="facets"><summary>${s.filterToggle}${active ? html` (${fmtNumber(chosen, lang)})` : ''}</summary><aside aria-labelledby="facets-heading">
 <h2 id="facets-heading">${s.filters}</h2>
 ${active ? html`<p><a href="${href(Object.fromEntries(groups.filter(([k]) => !omit.includes(k)).map(([k]) => [k, undefined])))}">${s.clearFilters}</a></p>` : ''}
 ${groups
@@ -59,7 +66,7 @@ ${groups
         : html`<a href="${href({ [k]: f.code })}">${pick(f.name, lang)} (${fmtNumber(f.count, lang)})</a>`}</li>`;
     })}</ul>`,
   )}
-</aside>`;
+</aside></details>`;
 }
 
 export function pagination(lang: Lang, result: SearchResult, hrefFor: (page: number) => string): SafeHtml {

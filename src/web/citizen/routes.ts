@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Catalog, SearchResult } from '../../catalog/index.js';
+import { CHANNEL_TYPES, type Catalog, type SearchResult } from '../../catalog/index.js';
+import type { DataService, Exchange } from '../../exchange/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { html } from '../html.js';
 import { digits, pick, t, type Lang } from '../i18n.js';
-import { homePage, listingPage, organizationIntro, organizationsPage, resultsPage, servicePage, type ListQuery } from './pages.js';
+import { dataServicesSection, homePage, listingPage, organizationIntro, organizationsPage, resultsPage, servicePage, type ListQuery } from './pages.js';
 
 const PAGE_SIZE = 20;
 const CODE = '^[A-Za-z0-9_-]{1,100}$';
@@ -11,11 +12,11 @@ const listQuery = {
   type: 'object',
   properties: {
     q: { type: 'string', maxLength: 200 },
-    organization: { type: 'string', maxLength: 30 },
+    organization: { type: 'string', maxLength: 32 },
     topic: { type: 'string', maxLength: 50 },
     lifeEvent: { type: 'string', maxLength: 50 },
     window: { type: 'string', maxLength: 50 },
-    channel: { type: 'string', enum: ['online', 'in-person', 'phone'] },
+    channel: { type: 'string', enum: [...CHANNEL_TYPES] },
     smart: { type: 'string', enum: ['true', 'false'] },
     page: { type: 'string', pattern: '^[0-9]{1,4}$' },
   },
@@ -42,8 +43,14 @@ function runSearch(catalog: Catalog, q: ListQuery & { window?: string }, fixed: 
 const paramsOf = (q: ListQuery) => ({ q: q.q, organization: q.organization, topic: q.topic, lifeEvent: q.lifeEvent, channel: q.channel, smart: q.smart });
 
 /** Persian pages at `/`, the same pages in English under `/en/`. */
-export async function citizenRoutes(app: FastifyInstance, opts: { catalog: Catalog }) {
+export async function citizenRoutes(app: FastifyInstance, opts: { catalog: Catalog; exchange?: Exchange }) {
   const { catalog } = opts;
+  /** An organisation's data services: the exchange's services of the members linked to it, those in use. */
+  const dataServicesOf = async (members: string[]): Promise<DataService[] | undefined> => {
+    if (!opts.exchange || members.length === 0) return undefined;
+    const mine = new Set(members.map((m) => m.toLowerCase()));
+    return (await opts.exchange.registry.services()).filter((x) => !x.disabled && mine.has(x.subsystem.split('/').slice(0, 3).join('/').toLowerCase()));
+  };
   for (const lang of ['fa', 'en'] as Lang[]) {
     const p = lang === 'fa' ? '' : '/en';
     app.get(p || '/', async (_req, reply) => sendHtml(reply, homePage(catalog, lang)));
@@ -73,10 +80,16 @@ export async function citizenRoutes(app: FastifyInstance, opts: { catalog: Catal
       app.get<{ Params: { code: string }; Querystring: ListQuery }>(`${p}/${path}/:code`, { schema: { params: codeParams, querystring: listQuery } }, async (req, reply) => {
         const found = find(req.params.code);
         if (!found) throw notFound({ fa: 'صفحه', en: 'Page' });
+        // Organisation codes are unique without regard to case: one address per organisation.
+        if (found.code !== req.params.code) {
+          const qs = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+          return reply.redirect(`${p}/${path}/${found.code}${qs}`, 301);
+        }
+        const org = kind === 'organization' ? catalog.read.organization(found.code) : undefined;
         const win = kind === 'window' ? catalog.read.window(found.code) : undefined;
         const intro =
-          kind === 'organization'
-            ? organizationIntro(catalog, lang, catalog.read.organization(found.code)!)
+          org
+            ? organizationIntro(catalog, lang, org)
             : win
               ? html`<p class="lead">${pick(win.description, lang)}</p>`
               : html``;
@@ -91,6 +104,7 @@ export async function citizenRoutes(app: FastifyInstance, opts: { catalog: Catal
             params: paramsOf(req.query),
             path: `/${path}/${found.code}`,
             window: win,
+            outro: org ? dataServicesSection(lang, org, await dataServicesOf(org.exchangeMembers)) : undefined,
           }),
         );
       });
