@@ -35,7 +35,7 @@ after(() => tp.dispose());
 async function auditOf(page: string) {
   const ids = [...page.matchAll(/<code dir="ltr">([0-9a-f-]{36})<\/code>/g)].map((m) => m[1]!);
   assert.ok(ids.length > 0, 'the page names the X-Road-Id of its call');
-  const rows = await db().selectFrom('exchange_audit').select(['id', 'client', 'service', 'subject', 'status', 'error_type', 'path']).where('id', 'in', ids).execute();
+  const rows = await db().selectFrom('exchange_audit').select(['id', 'client', 'service', 'subject', 'persons', 'status', 'error_type', 'path']).where('id', 'in', ids).execute();
   assert.equal(rows.length, ids.length, 'each call left one audit record');
   return ids.map((id) => rows.find((r) => r.id === id)!);
 }
@@ -172,10 +172,10 @@ test('vehicle fines: my vehicles, then a plate of mine in any writing; someone e
     assert.match(r.body, /Tehran, Valiasr St/);
     assert.match(r.body, /Unpaid/);
     const calls = await auditOf(r.body);
-    assert.deepEqual(calls.map((c) => [c.client, c.service, c.subject, c.status]), [
-      [PORTAL_CLIENT, SERVICES.vehicles.id, F.nationalCode, 200],
-      [PORTAL_CLIENT, SERVICES.fines.id, F.plateId, 200],
-    ]);
+    assert.deepEqual(calls.map((c) => [c.client, c.service, c.subject, c.persons, c.status]), [
+      [PORTAL_CLIENT, SERVICES.vehicles.id, F.nationalCode, null, 200],
+      [PORTAL_CLIENT, SERVICES.fines.id, F.plateId, `["${F.nationalCode}"]`, 200],
+    ], 'the plate, and its owner as the traffic police resolved it (test/data-tracker.e2e.test.ts)');
   }
   const other = await db().selectFrom('agency_vehicles').select('plate_id').where('national_code', '!=', F.nationalCode).executeTakeFirstOrThrow();
   const theirs = await inquire(ali, '/en/inquiries/vehicle-fines', { plate: other.plate_id });
@@ -197,7 +197,7 @@ test('certificate verification: mine is confirmed, an unknown number is not, a m
   assert.match(ok.body, /This certificate is genuine/);
   assert.match(ok.body, /Computer Engineering/);
   const [rec] = await auditOf(ok.body);
-  assert.deepEqual([rec!.client, rec!.service, rec!.subject, rec!.path], [PORTAL_CLIENT, SERVICES.certificate.id, F.nationalCode, `/certificates/${F.certificateNumber}?nationalCode=`], 'the query value is not logged');
+  assert.deepEqual([rec!.client, rec!.service, rec!.subject, rec!.persons, rec!.path], [PORTAL_CLIENT, SERVICES.certificate.id, F.certificateNumber, `["${F.nationalCode}"]`, `/certificates/${F.certificateNumber}?nationalCode=`], 'the certificate and its holder; the query value is not logged');
   const unknown = await inquire(ali, '/en/inquiries/certificate', { certificate: '1399-000000' });
   assert.equal(unknown.status, 200);
   assert.match(unknown.body, /No certificate with this number is registered to you/);

@@ -22,10 +22,28 @@ export interface DemoServiceDescriptor {
   classification: Classification;
   /**
    * Where a request names the person the data is about, so the exchange can check consent and log who
-   * read whose data; `identifier` says what names them (a plate names the vehicle's owner). Null: no person.
+   * read whose data; `identifier` says what names them. A national code names the person; a plate (the
+   * vehicle's owner), a certificate number (its holder) or a postal code (who lives there) names them
+   * indirectly, and `resolve` is the agency's lookup, relative to its prefix, that says whose it is
+   * (`SUBJECT_LOOKUPS`). Null: no person.
    */
-  dataSubject: { in: 'path' | 'query'; name: string; identifier: 'nationalCode' | 'plate' } | null;
+  dataSubject: DataSubject | null;
 }
+
+export type DataSubject =
+  | { in: 'path' | 'query'; name: string; identifier: 'nationalCode' }
+  | { in: 'path' | 'query'; name: string; identifier: 'plate' | 'certificateNumber' | 'postalCode'; resolve: string };
+
+/**
+ * The lookups the agencies serve to the exchange gateway only (header X-Panjareh-Subject-Lookup, which
+ * no client can send through the gateway): whose data an identifier names, as `{ "nationalCodes": […] }`
+ * (empty when nobody), 404 when there is no such identifier. Not part of the OpenAPI documents.
+ */
+export const SUBJECT_LOOKUPS = {
+  plate: '/subjects/plates/{value}',
+  certificateNumber: '/subjects/certificates/{value}',
+  postalCode: '/subjects/postal-codes/{value}',
+} as const;
 
 export interface DemoAgencyDescriptor {
   /** Exchange member and subsystem: `INSTANCE/CLASS/MEMBER/SUBSYSTEM` */
@@ -158,7 +176,7 @@ export const AGENCY_DEFINITIONS: readonly AgencyDefinition[] = [
     operations: [
       {
         code: 'vehicle-fines', name: { fa: 'استعلام خلافی خودرو', en: 'Traffic fines of a vehicle' }, path: '/vehicles/{plate}/fines', classification: 'personal',
-        dataSubject: { in: 'path', name: 'plate', identifier: 'plate' },
+        dataSubject: { in: 'path', name: 'plate', identifier: 'plate', resolve: SUBJECT_LOOKUPS.plate },
         summary: 'The fines of a vehicle, newest first', params: { plate: str('Plate in URL form, e.g. `12-B-345-67`', { pattern: PLATE_ID_PATTERN }) }, response: SCHEMAS.fines, notFound: 'No vehicle has this plate',
       },
       {
@@ -173,10 +191,11 @@ export const AGENCY_DEFINITIONS: readonly AgencyDefinition[] = [
     id: 'IR/GOV/POST/postal',
     organization: 'POST',
     name: { fa: 'شرکت ملی پست', en: 'Iran Post Company' },
-    description: 'Addresses by ten-digit postal code. The answer names the place, not who lives there.',
+    description: 'Addresses by ten-digit postal code. The answer names the place, not who lives there; the address of a home is still its residents’ data, so each read shows in their data tracker.',
     operations: [
       {
-        code: 'address', name: { fa: 'استعلام نشانی با کد پستی', en: 'Address of a postal code' }, path: '/addresses/{postalCode}', classification: 'internal', dataSubject: null,
+        code: 'address', name: { fa: 'استعلام نشانی با کد پستی', en: 'Address of a postal code' }, path: '/addresses/{postalCode}', classification: 'internal',
+        dataSubject: { in: 'path', name: 'postalCode', identifier: 'postalCode', resolve: SUBJECT_LOOKUPS.postalCode },
         summary: 'The address of a postal code', params: { postalCode: str('Ten digits', { pattern: '^[0-9]{10}$' }) }, response: SCHEMAS.address, notFound: 'No address has this postal code',
       },
     ],
@@ -204,7 +223,9 @@ export const AGENCY_DEFINITIONS: readonly AgencyDefinition[] = [
     operations: [
       {
         code: 'certificate-verification', name: { fa: 'استعلام اصالت مدرک تحصیلی', en: 'Certificate verification' }, path: '/certificates/{certificateNumber}', classification: 'personal',
-        dataSubject: { in: 'query', name: 'nationalCode', identifier: 'nationalCode' },
+        // The certificate's holder is whom the data is about, whoever the query names: a check of their
+        // certificate under someone else's national code shows in the holder's data tracker too.
+        dataSubject: { in: 'path', name: 'certificateNumber', identifier: 'certificateNumber', resolve: SUBJECT_LOOKUPS.certificateNumber },
         summary: 'Whether a certificate is genuine and the given person’s',
         params: { certificateNumber: str('Solar Hijri year of graduation, a dash, six digits: `1391-004512`', { pattern: CERTIFICATE_NUMBER_PATTERN }) },
         query: { nationalCode: nationalCodeParam },

@@ -3,7 +3,7 @@ import { AppError, errorBody, forbidden, invalid, notFound } from '../platform/e
 import { statusError } from '../platform/http.js';
 import { parsePersonCode } from '../platform/national-code.js';
 import { toPersianDigits } from '../platform/text.js';
-import { AGENCY_DEFINITIONS, DEMO_AGENCIES } from './definitions.js';
+import { AGENCY_DEFINITIONS, DEMO_AGENCIES, SUBJECT_LOOKUPS } from './definitions.js';
 import { DEGREES, OPERATORS, parsePlateId, type Degree, type Operator } from './model.js';
 import type { DemoAgencies } from './service.js';
 import { toRegistryPerson } from './service.js';
@@ -112,6 +112,38 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+/**
+ * Whose data an identifier names, for the exchange gateway (definitions.ts, SUBJECT_LOOKUPS): the
+ * vehicle's registered owner, the certificate's holder, the registered resident of a postal code.
+ * Null: no such identifier (404).
+ */
+const LOOKUPS: Record<string, { agency: string; path: string; owners: (db: store.AgencyDb, value: string) => Promise<string[] | null> }> = {
+  plate: {
+    agency: 'police',
+    path: SUBJECT_LOOKUPS.plate,
+    owners: async (db, value) => {
+      const v = await store.findVehicle(db, value);
+      return v ? [v.national_code] : null;
+    },
+  },
+  certificateNumber: {
+    agency: 'msrt',
+    path: SUBJECT_LOOKUPS.certificateNumber,
+    owners: async (db, value) => {
+      const c = await store.findCertificate(db, value);
+      return c ? [c.national_code] : null;
+    },
+  },
+  postalCode: {
+    agency: 'post',
+    path: SUBJECT_LOOKUPS.postalCode,
+    owners: async (db, value) => {
+      const a = await store.findAddress(db, value);
+      return a ? (a.national_code ? [a.national_code] : []) : null;
+    },
+  },
+};
+
 /** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
@@ -151,6 +183,15 @@ export async function agencyBackends(app: FastifyInstance, opts: AgencyBackendOp
     await app.register(
       async (scope) => {
         scope.get('/openapi.json', { schema: { hide: true } as never }, async () => document);
+        for (const lookup of Object.values(LOOKUPS).filter((l) => l.agency === agency.slug)) {
+          scope.get(toRoute(lookup.path), { schema: { hide: true, params: { type: 'object', required: ['value'], properties: { value: { type: 'string', maxLength: 64 } } } } as never }, async (req, reply) => {
+            // Asked by the gateway only: a forwarded client call never carries this header (exchange/headers.ts).
+            if (!req.headers['x-panjareh-subject-lookup']) return sendError(reply, forbidden());
+            const owners = await lookup.owners(db, (req.params as { value: string }).value);
+            if (owners === null) return sendError(reply, notFound({ fa: 'این شناسه', en: 'This identifier' }));
+            return { nationalCodes: owners };
+          });
+        }
         for (const op of agency.operations) {
           const handler = HANDLERS[`${agency.slug}/${op.code}`];
           if (!handler) throw new Error(`no handler for ${agency.slug}/${op.code}`);

@@ -252,7 +252,11 @@ export class ConsentVerifier {
     }, KEY_RECHECK_MS);
   }
 
-  async verify(token: string, expect: { client: string; service: string; subject: string | null }, now = Date.now()): Promise<ConsentCheck> {
+  /**
+   * `subject`: the national code the request names, or (named indirectly, by a plate or a certificate
+   * number) the people the owning agency resolved it to, of whom the consent's person must be one.
+   */
+  async verify(token: string, expect: { client: string; service: string; subject: string | readonly string[] | null }, now = Date.now()): Promise<ConsentCheck> {
     let claims = this.verified.get(token);
     if (!claims) {
       const fresh = await this.verifySignature(token, now);
@@ -266,7 +270,8 @@ export class ConsentVerifier {
     if (this.state.revokedConsents.has(id)) return { ok: false, reason: 'the consent has been revoked', consentId: id };
     if (claims.client !== expect.client) return { ok: false, reason: 'the consent was given to another consumer', consentId: id };
     if (!claims.services.has(expect.service)) return { ok: false, reason: 'the consent does not cover this service', consentId: id };
-    if (expect.subject === null || claims.subject !== expect.subject) return { ok: false, reason: 'the consent is not for the person this request names', consentId: id };
+    const named = expect.subject;
+    if (named === null || (typeof named === 'string' ? claims.subject !== named : !named.includes(claims.subject))) return { ok: false, reason: 'the consent is not for the person this request names', consentId: id };
     return { ok: true, consentId: id };
   }
 

@@ -134,6 +134,18 @@ test('the demo agencies are registered once, with loopback upstreams and their O
   assert.deepEqual(again, { members: 0, subsystems: 0, services: 0 });
   const fines = await tp.exchange.registry.service('IR/GOV/RAHVAR/traffic/vehicle-fines');
   assert.equal(fines?.upstream, 'http://127.0.0.1:3000/demo-agencies/police');
-  assert.deepEqual(fines?.subject, { in: 'path', name: 'plate' });
+  assert.deepEqual(fines?.subject, { in: 'path', name: 'plate', identifier: 'plate', resolve: { path: '/subjects/plates/{value}' } }, 'a plate names its owner: the agency says whose it is');
+  assert.deepEqual((await tp.exchange.registry.service('IR/GOV/POST/postal/address'))?.subject, { in: 'path', name: 'postalCode', identifier: 'postalCode', resolve: { path: '/subjects/postal-codes/{value}' } });
   assert.ok(fines?.hasOpenApi);
+});
+
+test('a demo service registered before it said whose data its identifier names gains the lookup at the next seed; an operator\'s own upstream is left alone', async () => {
+  const { registry } = tp.exchange;
+  const fines = (await registry.service('IR/GOV/RAHVAR/traffic/vehicle-fines'))!;
+  await registry.updateService({ id: fines.id, upstream: fines.upstream, openapi: await registry.openApi(fines.id), classification: fines.classification, subject: { in: 'path', name: 'plate' } }, 'test');
+  await registry.updateService({ id: 'IR/GOV/POST/postal/address', upstream: 'https://post.example/api', classification: 'internal', subject: null }, 'test');
+  await seedDemoExchange(tp.exchange.registry, { loopbackBaseUrl: 'http://127.0.0.1:3000' });
+  assert.deepEqual((await registry.service(fines.id))?.subject, { in: 'path', name: 'plate', identifier: 'plate', resolve: { path: '/subjects/plates/{value}' } });
+  const address = await registry.service('IR/GOV/POST/postal/address');
+  assert.deepEqual([address?.upstream, address?.subject], ['https://post.example/api', null], 'pointed elsewhere by an operator: theirs to describe');
 });

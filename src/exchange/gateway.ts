@@ -7,12 +7,13 @@ import type { AuditSink, ExchangeAuditRecord } from './audit-sink.js';
 import type { Authenticator, Caller } from './credentials.js';
 import type { ConsentVerifier } from './consents.js';
 import { clientHeaders, upstreamHeaders } from './headers.js';
-import { isMetaservice, serviceIdFromParts, subsystemIdFromParts } from './ids.js';
+import { isInstance, isMetaservice, serviceIdFromParts, subsystemIdFromParts } from './ids.js';
 import { secondsToNextDay, type Limiter } from './limits.js';
 import { covers, subjectFromPath } from './matching.js';
 import { metaservice, type MetaCall } from './metaservices.js';
 import { checkPath, checkQuery, queryNamesOnly, singleParam, type QueryParam } from './paths.js';
-import { pairKey, type ExchangeState, type LiveService } from './state.js';
+import { pairKey, type ExchangeState, type LiveContract, type LiveService } from './state.js';
+import { resolvePersons } from './subjects.js';
 import { UpstreamError, type Upstreams } from './upstream.js';
 import { GatewayRefusal, XROAD_ERRORS, errorBody, type XRoadErrorName } from './xroad-errors.js';
 
@@ -29,7 +30,9 @@ import { GatewayRefusal, XROAD_ERRORS, errorBody, type XRoadErrorName } from './
  * subsystem X-Road-Client names; the service; an active, unexpired contract covering the method and
  * path; for personal data the subject named in the request and a consent token for exactly that
  * consumer, service and subject (or a contract whose legal basis covers personal data); the rate
- * limit and the daily quota; the body (size cap, deadline for slow clients); then the upstream, at
+ * limit and the daily quota (taken before the lookup when the request names the person indirectly —
+ * a plate, a certificate number — and the owning agency is asked whose data that is, subjects.ts;
+ * the token is then checked against the people it names); the body (size cap, deadline for slow clients); then the upstream, at
  * the registered base URL only. Every answer carries X-Road-Id (a fresh time-ordered UUID, version
  * 7; a client's own X-Road-Id is not trusted) and X-Road-Request-Hash (base64 SHA-512 of the request
  * body as the gateway read it), and is sent only after its audit record is durably written; if the audit log
@@ -80,6 +83,8 @@ interface Call {
   service: string | null;
   path: string;
   subject: string | null;
+  /** The people an indirect subject (a plate, a certificate number…) was resolved to; null when not resolved. */
+  persons: string[] | null;
   consentId: string | null;
   legalBasis: string | null;
   requestBytes: number;
@@ -102,6 +107,7 @@ function record(call: Call, status: number, errorType: string | null, body: Buff
     method: call.method,
     path: call.path,
     subject: call.subject,
+    persons: call.persons,
     consentId: call.consentId,
     legalBasis: call.legalBasis,
     status,
@@ -191,6 +197,7 @@ function parseTarget(url: string): Target {
   const parts = rest.split('/', 6);
   let target: Omit<Target, 'segments' | 'params'>;
   if (parts.length === 2 && parts[1] === 'listClients') {
+    if (!isInstance(parts[0]!)) refuse('BadRequest', 'the URL does not name an X-Road instance: /r1/INSTANCE/listClients (INSTANCE: A–Z, 0–9, "-", up to 16, starting with a letter)');
     target = { kind: 'meta', id: parts[0]!, meta: 'listClients', rest: '', query };
   } else if (parts.length === 5 && isMetaservice(parts[4]!) && parts[4] !== 'listClients') {
     if (!subsystemIdFromParts(parts.slice(0, 4))) refuse('BadRequest', 'the URL does not name a provider subsystem (INSTANCE/CLASS/MEMBER/SUBSYSTEM)');
@@ -270,6 +277,13 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
     await answer(res, call, x.status, h, errorBody(refusal.error, refusal.message, call.id), x.type);
   }
 
+  async function takeLimit(contract: LiveContract, now: number): Promise<void> {
+    const limited = deps.limiter.take(contract.id, contract.ratePerSecond, contract.dailyQuota, now);
+    const verdict = typeof limited === 'string' ? limited : await limited;
+    if (verdict === 'rate') refuse('RateLimited', `the contract allows ${contract.ratePerSecond} calls a second`, { 'retry-after': '1' });
+    if (verdict === 'quota') refuse('QuotaExceeded', `the contract's daily quota of ${contract.dailyQuota} calls is used up`, { 'retry-after': String(secondsToNextDay(now)) });
+  }
+
   async function run(req: IncomingMessage, res: ServerResponse, call: Call): Promise<void> {
     const now = call.at;
     const h = req.headers;
@@ -305,22 +319,24 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
     }
     call.legalBasis = contract!.legalBasis;
     call.subject = subjectOf(svc!, t.segments, t.params, h);
+    const token = svc!.classification === 'personal' ? h['x-panjareh-consent'] : undefined;
     if (svc!.classification === 'personal') {
-      const token = h['x-panjareh-consent'];
-      if (token !== undefined) {
-        if (typeof token !== 'string' || token.includes(',')) refuse('BadRequest', 'send X-Panjareh-Consent once');
-        const check = await deps.consents.verify(token as string, { client, service: t.id, subject: call.subject }, now);
-        call.consentId = check.consentId;
-        if (!check.ok) refuse('ConsentInvalid', check.reason);
-        call.legalBasis = null;
-      } else if (!contract!.legalBasisCoversPersonalData) {
-        refuse('ConsentRequired', 'this service returns personal data: send the person\'s consent token in X-Panjareh-Consent');
-      }
+      if (token !== undefined && (typeof token !== 'string' || token.includes(','))) refuse('BadRequest', 'send X-Panjareh-Consent once');
+      if (token === undefined && !contract!.legalBasisCoversPersonalData) refuse('ConsentRequired', 'this service returns personal data: send the person\'s consent token in X-Panjareh-Consent');
     }
-    const limited = deps.limiter.take(contract!.id, contract!.ratePerSecond, contract!.dailyQuota, now);
-    const verdict = typeof limited === 'string' ? limited : await limited;
-    if (verdict === 'rate') refuse('RateLimited', `the contract allows ${contract!.ratePerSecond} calls a second`, { 'retry-after': '1' });
-    if (verdict === 'quota') refuse('QuotaExceeded', `the contract's daily quota of ${contract!.dailyQuota} calls is used up`, { 'retry-after': String(secondsToNextDay(now)) });
+    // An indirect subject costs the owning agency a lookup: only within the contract's rate and quota.
+    const resolves = !!svc!.subject?.resolve && call.subject !== null;
+    if (resolves) {
+      await takeLimit(contract!, now);
+      call.persons = await resolvePersons(deps.upstreams, svc!, call.subject!, call.id);
+    }
+    if (token !== undefined) {
+      const check = await deps.consents.verify(token as string, { client, service: t.id, subject: call.persons ?? call.subject }, now);
+      call.consentId = check.consentId;
+      if (!check.ok) refuse('ConsentInvalid', check.reason);
+      call.legalBasis = null;
+    }
+    if (!resolves) await takeLimit(contract!, now);
 
     const body = await readBody(req, settings.maxBodyBytes, settings.clientTimeoutMs);
     call.bodyRead = true;
@@ -378,6 +394,7 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
         // Until the URL is understood, the audit log gets its path as sent (no query).
         path: (req.url ?? '').split('?')[0]!.slice(0, 1024),
         subject: null,
+        persons: null,
         consentId: null,
         legalBasis: null,
         requestBytes: 0,

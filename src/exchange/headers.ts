@@ -29,6 +29,8 @@ const TO_UPSTREAM_DROP = new Set([
   'true-client-ip',
   'x-panjareh-consent',
   'x-panjareh-consent-id',
+  // Only the gateway asks an agency whose data an identifier names (subjects.ts); a client cannot pose as it.
+  'x-panjareh-subject-lookup',
 ]);
 const X_ROAD_PASSED = new Set(['x-road-userid', 'x-road-issue']);
 const TO_CLIENT_DROP = new Set([...HOP_BY_HOP, 'content-length', 'set-cookie', 'set-cookie2', 'server', 'date', 'x-panjareh-consent-id']);

@@ -122,4 +122,20 @@ export const exchangeMigrations: PortableMigration[] = [
       await db.schema.createIndex('exchange_consents_status').on('exchange_consents').columns(['status', 'expires_at']).execute();
     },
   },
+  {
+    // A service that names a person indirectly (a plate, a certificate number, a postal code) says what
+    // the value is and where the owning agency resolves it to the people it names (model.ts).
+    name: '20261207-20-exchange-subject-resolution',
+    async up(db) {
+      await db.schema.alterTable('exchange_services').addColumn('subject_identifier', 'text').execute();
+      await db.schema.alterTable('exchange_services').addColumn('subject_resolve', 'text').execute();
+    },
+  },
+  {
+    // Persian names beside the registered ones, so Persian pages (the consent page, the data tracker) need no English.
+    name: '20261207-21-exchange-persian-names',
+    async up(db) {
+      for (const table of ['exchange_members', 'exchange_subsystems', 'exchange_services']) await db.schema.alterTable(table).addColumn('name_fa', 'text').execute();
+    },
+  },
 ];

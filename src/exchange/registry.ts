@@ -6,6 +6,7 @@ import { GRAMMAR, parseMemberId, parseServiceId, parseSubsystemId, subsystemOf, 
 import { HTTP_METHODS, parsePattern, subjectTemplates } from './matching.js';
 import { CLASSIFICATIONS, type Classification, type DataService, type Endpoint, type Member, type SubjectLocation, type Subsystem } from './model.js';
 import * as store from './store.js';
+import { normalSubject, subjectProblem } from './subjects.js';
 import type { ChangeKind } from './tables.js';
 
 /**
@@ -22,6 +23,8 @@ export interface NewService {
   openapi?: unknown;
   subject?: SubjectLocation | null;
   name?: string | null;
+  /** The name in Persian, for Persian pages. */
+  nameFa?: string | null;
 }
 
 export const MAX_OPENAPI_BYTES = 2 * 1024 * 1024;
@@ -96,20 +99,30 @@ function checkSubject(subject: SubjectLocation, paths: string[]): Array<{ patter
   return templates.sort((a, b) => a.pattern.filter((s) => s === '*' || s === '**').length - b.pattern.filter((s) => s === '*' || s === '**').length);
 }
 
+/** The parts of a subject location a caller may get wrong in type (the command line, JSON), before they are read. */
+function checkSubjectShape(s: SubjectLocation): void {
+  const r = (s as { resolve?: unknown }).resolve;
+  if (typeof s !== 'object' || (r !== undefined && r !== null && (typeof r !== 'object' || typeof (r as { path?: unknown }).path !== 'string'))) {
+    throw invalid('invalid_subject', 'استعلام شخص باید مسیری مانند /subjects/plates/{value} باشد.', 'The subject lookup must be a path such as /subjects/plates/{value}.');
+  }
+  const problem = subjectProblem(s);
+  if (problem) throw invalid('invalid_subject', problem.fa, problem.en);
+}
+
 export class Registry {
   constructor(
     private readonly db: store.ExchangeDb,
     private readonly changed: (kind: ChangeKind) => Promise<void>,
   ) {}
 
-  async addMember(input: { id: string; name: string }, actor: string): Promise<Member> {
+  async addMember(input: { id: string; name: string; nameFa?: string | null }, actor: string): Promise<Member> {
     const id = parseMemberId(String(input.id ?? '').trim());
     if (!id) throw badId('member', String(input.id));
     const name = cleanName(input.name, true)!;
     const text = memberOf(id);
     const taken = await store.idTakenIgnoringCase(this.db, 'exchange_members', text);
     if (taken) throw conflict('member_exists', 'این عضو پیش‌تر ثبت شده است.', `The member ${taken} is already registered.`);
-    const row = { id: text, instance: id.instance, member_class: id.memberClass, code: id.member, name, created_at: nowIso(), created_by: actor };
+    const row = { id: text, instance: id.instance, member_class: id.memberClass, code: id.member, name, name_fa: cleanName(input.nameFa, false), created_at: nowIso(), created_by: actor };
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('exchange_members').values(row).execute();
       await store.bump(tx, 'registry');
@@ -119,7 +132,7 @@ export class Registry {
     return store.toMember(row);
   }
 
-  async addSubsystem(input: { id: string; name?: string | null }, actor: string): Promise<Subsystem> {
+  async addSubsystem(input: { id: string; name?: string | null; nameFa?: string | null }, actor: string): Promise<Subsystem> {
     const id = parseSubsystemId(String(input.id ?? '').trim());
     if (!id) throw badId('subsystem', String(input.id));
     const member = memberOf(id);
@@ -129,7 +142,7 @@ export class Registry {
     const text = subsystemOf(id);
     const taken = await store.idTakenIgnoringCase(this.db, 'exchange_subsystems', text);
     if (taken) throw conflict('subsystem_exists', 'این زیرسامانه پیش‌تر ثبت شده است.', `The subsystem ${taken} is already registered.`);
-    const row = { id: text, member_id: member, code: id.subsystem, name: cleanName(input.name, false), created_at: nowIso(), created_by: actor };
+    const row = { id: text, member_id: member, code: id.subsystem, name: cleanName(input.name, false), name_fa: cleanName(input.nameFa, false), created_at: nowIso(), created_by: actor };
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('exchange_subsystems').values(row).execute();
       await store.bump(tx, 'registry');
@@ -153,7 +166,7 @@ export class Registry {
     await this.db.transaction().execute(async (tx) => {
       await tx.insertInto('exchange_services').values(row).execute();
       await store.bump(tx, 'registry');
-      await writeAudit(tx, { actor, action: 'exchange.service.add', subject: text, detail: { upstream: row.upstream_url, classification: row.classification, subject: input.subject ?? null } });
+      await writeAudit(tx, { actor, action: 'exchange.service.add', subject: text, detail: { upstream: row.upstream_url, classification: row.classification, subject: store.subjectOfRow(row) } });
     });
     await this.changed('registry');
     return store.toService({ ...row, has_openapi: row.openapi ? 1 : 0 });
@@ -161,14 +174,15 @@ export class Registry {
 
   /** Replaces a service's description (upstream, OpenAPI, classification, subject, name); contracts stay. */
   async updateService(input: NewService, actor: string): Promise<DataService> {
-    const existing = await this.db.selectFrom('exchange_services').select(['id', 'subsystem_id', 'code', 'created_at']).where('id', '=', String(input.id ?? '').trim()).executeTakeFirst();
+    const existing = await this.db.selectFrom('exchange_services').select(['id', 'subsystem_id', 'code', 'name_fa', 'created_at']).where('id', '=', String(input.id ?? '').trim()).executeTakeFirst();
     if (!existing) throw notFound({ fa: `سرویس ${input.id}`, en: `The service ${input.id}` });
-    const row = { ...this.serviceRow(existing.id, existing.subsystem_id, existing.code, input), created_at: existing.created_at };
+    // A description that does not mention the Persian name keeps the one the service has.
+    const row = { ...this.serviceRow(existing.id, existing.subsystem_id, existing.code, input.nameFa === undefined ? { ...input, nameFa: existing.name_fa } : input), created_at: existing.created_at };
     await this.db.transaction().execute(async (tx) => {
       const { id: _id, created_at: _c, ...changes } = row;
       await tx.updateTable('exchange_services').set(changes).where('id', '=', existing.id).execute();
       await store.bump(tx, 'registry');
-      await writeAudit(tx, { actor, action: 'exchange.service.update', subject: existing.id, detail: { upstream: row.upstream_url, classification: row.classification, subject: input.subject ?? null } });
+      await writeAudit(tx, { actor, action: 'exchange.service.update', subject: existing.id, detail: { upstream: row.upstream_url, classification: row.classification, subject: store.subjectOfRow(row) } });
     });
     await this.changed('registry');
     return store.toService({ ...row, has_openapi: row.openapi ? 1 : 0 });
@@ -191,7 +205,8 @@ export class Registry {
     const classification = (input.classification ?? 'internal') as Classification;
     if (!CLASSIFICATIONS.includes(classification)) throw invalid('invalid_classification', 'طبقه‌بندی باید public، internal یا personal باشد.', 'The classification must be public, internal or personal.');
     const api = input.openapi === undefined || input.openapi === null ? null : parseOpenApi(input.openapi);
-    const subject = input.subject ?? null;
+    if (input.subject) checkSubjectShape(input.subject);
+    const subject = normalSubject(input.subject);
     if (classification === 'personal' && !subject) throw invalid('subject_required', 'برای دادهٔ شخصی باید محل شناسهٔ شخص (subject) را گفت.', 'A personal-data service must say where a request names the person (--subject in:name).');
     const templates = subject ? checkSubject(subject, api?.paths ?? []) : [];
     const now = nowIso();
@@ -200,17 +215,38 @@ export class Registry {
       subsystem_id: subsystem,
       code,
       name: cleanName(input.name, false),
+      name_fa: cleanName(input.nameFa, false),
       upstream_url: upstream,
       openapi: api?.text ?? null,
       classification,
       subject_in: subject?.in ?? null,
       subject_name: subject?.name ?? null,
+      subject_identifier: subject?.identifier ?? null,
+      subject_resolve: subject?.resolve?.path ?? null,
       subject_templates: JSON.stringify(templates),
       endpoints: JSON.stringify(api ? api.endpoints : [{ method: '*', path: '/**' }]),
       disabled_at: null,
       created_at: now,
       updated_at: now,
     };
+  }
+
+  /**
+   * Gives a member, subsystem or service registered without one its Persian name (a name already
+   * given is left alone); false when there is nothing to change.
+   */
+  async namePersian(kind: 'member' | 'subsystem' | 'service', id: string, nameFa: string, actor: string): Promise<boolean> {
+    const table = kind === 'member' ? 'exchange_members' : kind === 'subsystem' ? 'exchange_subsystems' : 'exchange_services';
+    const name = cleanName(nameFa, true)!;
+    const changed = await this.db.transaction().execute(async (tx) => {
+      const r = await tx.updateTable(table).set({ name_fa: name }).where('id', '=', id).where('name_fa', 'is', null).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return false;
+      await store.bump(tx, 'registry');
+      await writeAudit(tx, { actor, action: `exchange.${kind}.name`, subject: id, detail: { nameFa: name } });
+      return true;
+    });
+    if (changed) await this.changed('registry');
+    return changed;
   }
 
   async members(): Promise<Member[]> {

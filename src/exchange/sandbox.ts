@@ -220,6 +220,7 @@ export class Sandbox {
     const [members, subsystems, services] = await Promise.all([registry.members(), registry.subsystems(), registry.services()]);
     const memberIds = new Set(members.map((m) => m.id));
     const memberName = new Map(members.map((m) => [m.id, m.name]));
+    const memberNameFa = new Map(members.map((m) => [m.id, m.nameFa]));
     const subsystemIds = new Set(subsystems.map((s) => s.id));
     const byId = new Map(services.map((s) => [s.id, s]));
     const claimed = new Set<string>();
@@ -249,7 +250,8 @@ export class Sandbox {
       const subsystem = subsystemOf(id);
       if (!memberIds.has(member)) {
         const sourceMember = memberOf(parseServiceId(source.id)!);
-        await tolerate(() => registry.addMember({ id: member, name: `${memberName.get(sourceMember) ?? sourceMember} (sandbox)` }, ACTOR));
+        const fa = memberNameFa.get(sourceMember);
+        await tolerate(() => registry.addMember({ id: member, name: `${memberName.get(sourceMember) ?? sourceMember} (sandbox)`, nameFa: fa ? `${fa} (محیط آزمایشی)` : null }, ACTOR));
         memberIds.add(member);
       }
       if (!subsystemIds.has(subsystem)) {
@@ -257,7 +259,7 @@ export class Sandbox {
         subsystemIds.add(subsystem);
       }
       const openapi = await registry.openApi(source.id);
-      const wanted = { id: mirrorId, upstream: source.upstream, openapi, classification: source.classification, subject: source.subject, name: source.name };
+      const wanted = { id: mirrorId, upstream: source.upstream, openapi, classification: source.classification, subject: source.subject, name: source.name, nameFa: source.nameFa };
       if (!mirror) {
         await tolerate(() => registry.addService(wanted, ACTOR));
         result.added.push(mirrorId);
@@ -267,6 +269,7 @@ export class Sandbox {
         mirror.upstream === source.upstream &&
         mirror.classification === source.classification &&
         mirror.name === source.name &&
+        mirror.nameFa === source.nameFa &&
         JSON.stringify(mirror.subject) === JSON.stringify(source.subject) &&
         (await registry.openApi(mirrorId)) === openapi;
       if (!same) {
@@ -341,7 +344,7 @@ export class Sandbox {
     const { registry, contracts, apiKeys } = this.exchange;
     // Members are listed to every exchange client (listClients): the developer's name, e-mail and
     // organisation stay in exchange_sandbox_developers and the audit log, not in the registry.
-    await registry.addMember({ id: member, name: 'Sandbox developer' }, ACTOR);
+    await registry.addMember({ id: member, name: 'Sandbox developer', nameFa: 'توسعه‌دهندهٔ محیط آزمایشی' }, ACTOR);
     await registry.addSubsystem({ id: subsystem, name: null }, ACTOR);
     const granted: SandboxCredentials['services'] = [];
     for (const s of services) {

@@ -1,7 +1,8 @@
-import { DEMO_AGENCIES } from '../agencies/index.js';
+import { DEMO_AGENCIES, type DemoServiceDescriptor } from '../agencies/index.js';
 import { AppError } from '../platform/errors.js';
 import type { Contracts } from './contracts.js';
 import { memberOf, parseSubsystemId } from './ids.js';
+import type { SubjectLocation } from './model.js';
 import type { Registry } from './registry.js';
 
 /**
@@ -45,6 +46,16 @@ function isDemoLoopbackUpstream(url: string, pathPrefix: string): boolean {
   }
 }
 
+/** A demo service's subject as the exchange registers it: an indirect identifier with its agency's lookup. */
+function subjectOf(s: DemoServiceDescriptor): SubjectLocation | null {
+  const d = s.dataSubject;
+  if (!d) return null;
+  return d.identifier === 'nationalCode' ? { in: d.in, name: d.name } : { in: d.in, name: d.name, identifier: d.identifier, resolve: { path: d.resolve } };
+}
+
+/** The demo now says how to find whose data the service's identifier names, and the registration does not. */
+const gainsResolution = (registered: SubjectLocation | null, wanted: SubjectLocation | null): boolean => !!wanted?.resolve && !registered?.resolve;
+
 /**
  * Runs one registration; false when another node registered the same thing first (several nodes
  * starting together on one database), which the seed takes as done.
@@ -63,37 +74,49 @@ async function unlessTaken(register: () => Promise<unknown>): Promise<boolean> {
 export async function seedDemoExchange(registry: Registry, opts: { loopbackBaseUrl: string; actor?: string }): Promise<DemoExchangeSeed> {
   const actor = opts.actor ?? 'demo';
   const base = opts.loopbackBaseUrl.replace(/\/+$/, '');
+  const members = await registry.members();
+  const subsystems = await registry.subsystems();
   const have = {
-    members: new Set((await registry.members()).map((m) => m.id)),
-    subsystems: new Set((await registry.subsystems()).map((s) => s.id)),
+    members: new Set(members.map((m) => m.id)),
+    subsystems: new Set(subsystems.map((s) => s.id)),
     services: new Map((await registry.services()).map((s) => [s.id, s])),
   };
+  // Registered before names were kept in Persian too: given theirs now (a name an operator gave stays).
+  const unnamed = new Set([...members, ...subsystems].filter((x) => !x.nameFa).map((x) => x.id));
   const made: DemoExchangeSeed = { members: 0, subsystems: 0, services: 0 };
   for (const agency of DEMO_AGENCIES) {
     const sub = parseSubsystemId(agency.id);
     if (!sub) throw new Error(`demo agency ${agency.id} does not have a valid subsystem id`);
     const member = memberOf(sub);
     if (!have.members.has(member)) {
-      if (await unlessTaken(() => registry.addMember({ id: member, name: agency.name.en }, actor))) made.members++;
+      if (await unlessTaken(() => registry.addMember({ id: member, name: agency.name.en, nameFa: agency.name.fa }, actor))) made.members++;
       have.members.add(member);
-    }
-    if (!have.subsystems.has(agency.id) && (await unlessTaken(() => registry.addSubsystem({ id: agency.id, name: agency.name.en }, actor)))) made.subsystems++;
+    } else if (unnamed.has(member)) await registry.namePersian('member', member, agency.name.fa, actor);
+    if (!have.subsystems.has(agency.id) && (await unlessTaken(() => registry.addSubsystem({ id: agency.id, name: agency.name.en, nameFa: agency.name.fa }, actor)))) made.subsystems++;
+    else if (unnamed.has(agency.id)) await registry.namePersian('subsystem', agency.id, agency.name.fa, actor);
     const upstream = `${base}${agency.pathPrefix}`;
     for (const s of agency.services) {
       const description = {
         id: s.id,
         name: s.name.en,
+        nameFa: s.name.fa,
         upstream,
         openapi: agency.openapi,
         classification: s.classification,
-        subject: s.dataSubject ? { in: s.dataSubject.in, name: s.dataSubject.name } : null,
+        subject: subjectOf(s),
       };
       const existing = have.services.get(s.id);
       if (!existing) {
         if (await unlessTaken(() => registry.addService(description, actor))) made.services++;
-      } else if (existing.upstream !== upstream && isDemoLoopbackUpstream(existing.upstream, agency.pathPrefix)) {
-        // The platform listens on another port than when this was registered; an upstream an operator pointed elsewhere stays.
-        await registry.updateService({ ...description, classification: existing.classification, subject: existing.subject }, actor);
+        continue;
+      }
+      if (!existing.nameFa) await registry.namePersian('service', s.id, s.name.fa, actor);
+      if (isDemoLoopbackUpstream(existing.upstream, agency.pathPrefix) && (existing.upstream !== upstream || gainsResolution(existing.subject, description.subject))) {
+        // The platform listens on another port than when this was registered, or the service was
+        // registered before it said whose data an indirect identifier names; an upstream an operator
+        // pointed elsewhere stays, and so does a subject an operator set, unless it left readers unrecorded.
+        const subject = gainsResolution(existing.subject, description.subject) ? description.subject : existing.subject;
+        await registry.updateService({ ...description, classification: existing.classification, subject }, actor);
       }
     }
   }
@@ -105,6 +128,9 @@ export interface DemoConsumer {
   client: string;
   memberName: string;
   subsystemName: string;
+  /** The same names in Persian. */
+  memberNameFa?: string;
+  subsystemNameFa?: string;
   purpose: string;
   /** The legal basis of its contracts for personal data; those contracts need no per-person consent token. */
   legalBasis: string;
@@ -130,8 +156,12 @@ export async function seedDemoConsumer(exchange: { registry: Registry; contracts
   if (!sub) throw new Error(`${c.client} is not a valid subsystem id`);
   const member = memberOf(sub);
   const made: DemoConsumerSeed = { members: 0, subsystems: 0, contracts: 0 };
-  if (!(await registry.members()).some((m) => m.id === member) && (await unlessTaken(() => registry.addMember({ id: member, name: c.memberName }, actor)))) made.members++;
-  if (!(await registry.subsystems(member)).some((s) => s.id === c.client) && (await unlessTaken(() => registry.addSubsystem({ id: c.client, name: c.subsystemName }, actor)))) made.subsystems++;
+  const knownMember = (await registry.members()).find((m) => m.id === member);
+  if (!knownMember && (await unlessTaken(() => registry.addMember({ id: member, name: c.memberName, nameFa: c.memberNameFa }, actor)))) made.members++;
+  else if (knownMember && !knownMember.nameFa && c.memberNameFa) await registry.namePersian('member', member, c.memberNameFa, actor);
+  const knownSubsystem = (await registry.subsystems(member)).find((s) => s.id === c.client);
+  if (!knownSubsystem && (await unlessTaken(() => registry.addSubsystem({ id: c.client, name: c.subsystemName, nameFa: c.subsystemNameFa }, actor)))) made.subsystems++;
+  else if (knownSubsystem && !knownSubsystem.nameFa && c.subsystemNameFa) await registry.namePersian('subsystem', c.client, c.subsystemNameFa, actor);
   const had = new Set((await contracts.list({ client: c.client })).map((x) => x.service));
   const registered = new Set((await registry.services()).map((s) => s.id));
   for (const s of DEMO_AGENCIES.flatMap((a) => a.services)) {

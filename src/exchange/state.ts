@@ -52,8 +52,8 @@ export interface LiveKey {
 export const pairKey = (client: string, service: string): string => `${client} ${service}`;
 
 export class ExchangeState {
-  members = new Map<string, { id: string; name: string }>();
-  subsystems = new Map<string, { id: string; member: string; name: string | null }>();
+  members = new Map<string, { id: string; name: string; nameFa: string | null }>();
+  subsystems = new Map<string, { id: string; member: string; name: string | null; nameFa: string | null }>();
   services = new Map<string, LiveService>();
   /** Active contracts by `client service` (at most one each). */
   contracts = new Map<string, LiveContract>();
@@ -115,8 +115,8 @@ export class ExchangeState {
 
   private async loadRegistry(): Promise<void> {
     const r = await store.loadRegistry(this.db);
-    const members = new Map(r.members.map((m) => [m.id, { id: m.id, name: m.name }]));
-    const subsystems = new Map(r.subsystems.map((s) => [s.id, { id: s.id, member: s.member_id, name: s.name }]));
+    const members = new Map(r.members.map((m) => [m.id, { id: m.id, name: m.name, nameFa: m.name_fa ?? null }]));
+    const subsystems = new Map(r.subsystems.map((s) => [s.id, { id: s.id, member: s.member_id, name: s.name, nameFa: s.name_fa ?? null }]));
     const services = new Map<string, LiveService>();
     for (const s of r.services) {
       const u = new URL(s.upstream_url);
@@ -127,7 +127,7 @@ export class ExchangeState {
         origin: u.origin,
         basePath: u.pathname === '/' ? '' : u.pathname.replace(/\/+$/, ''),
         classification: s.classification as Classification,
-        subject: s.subject_in && s.subject_name ? { in: s.subject_in as SubjectLocation['in'], name: s.subject_name } : null,
+        subject: store.subjectOfRow(s),
         templates: JSON.parse(s.subject_templates) as LiveService['templates'],
         endpoints: JSON.parse(s.endpoints) as Endpoint[],
         hasOpenApi: Number(s.has_openapi) === 1,

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { ApiKeyInfo, Classification, Consent, ConsentStatus, Contract, ContractStatus, DataService, Member, Subsystem } from './model.js';
+import type { ApiKeyInfo, Classification, Consent, ConsentStatus, Contract, ContractStatus, DataService, Member, SubjectLocation, Subsystem } from './model.js';
 import type { ChangeKind, ExchangeTables } from './tables.js';
 
 /** The exchange's SQL: rows in, records out. Every write that changes cached state bumps its kind's version in the same transaction. */
@@ -22,20 +22,27 @@ export async function idTakenIgnoringCase(db: ExchangeDb, table: 'exchange_membe
   return row?.id;
 }
 
-export const toMember = (r: Row<'exchange_members'>): Member => ({ id: r.id, name: r.name, createdAt: r.created_at });
-export const toSubsystem = (r: Row<'exchange_subsystems'>): Subsystem => ({ id: r.id, member: r.member_id, name: r.name, createdAt: r.created_at });
+export const toMember = (r: Row<'exchange_members'>): Member => ({ id: r.id, name: r.name, nameFa: r.name_fa ?? null, createdAt: r.created_at });
+export const toSubsystem = (r: Row<'exchange_subsystems'>): Subsystem => ({ id: r.id, member: r.member_id, name: r.name, nameFa: r.name_fa ?? null, createdAt: r.created_at });
 export const toService = (r: Omit<Row<'exchange_services'>, 'openapi'> & { has_openapi?: number | boolean | null }): DataService => ({
   id: r.id,
   subsystem: r.subsystem_id,
   name: r.name,
+  nameFa: r.name_fa ?? null,
   upstream: r.upstream_url,
   classification: r.classification as Classification,
-  subject: r.subject_in && r.subject_name ? { in: r.subject_in as 'path' | 'query' | 'header', name: r.subject_name } : null,
+  subject: subjectOfRow(r),
   hasOpenApi: !!Number(r.has_openapi ?? 0),
   endpoints: JSON.parse(r.endpoints) as DataService['endpoints'],
   disabled: r.disabled_at !== null,
   createdAt: r.created_at,
 });
+/** The subject location of a service row: `identifier` and `resolve` only for an indirect identifier. */
+export function subjectOfRow(r: { subject_in: string | null; subject_name: string | null; subject_identifier: string | null; subject_resolve: string | null }): SubjectLocation | null {
+  if (!r.subject_in || !r.subject_name) return null;
+  const at = { in: r.subject_in as SubjectLocation['in'], name: r.subject_name };
+  return r.subject_identifier && r.subject_resolve ? { ...at, identifier: r.subject_identifier, resolve: { path: r.subject_resolve } } : at;
+}
 export const toContract = (r: Row<'exchange_contracts'>): Contract => ({
   id: Number(r.id),
   client: r.client,
@@ -82,7 +89,7 @@ export const toConsent = (r: Row<'exchange_consents'>): Consent => ({
 export function selectServices(db: ExchangeDb) {
   return db
     .selectFrom('exchange_services')
-    .select(['id', 'subsystem_id', 'code', 'name', 'upstream_url', 'classification', 'subject_in', 'subject_name', 'subject_templates', 'endpoints', 'disabled_at', 'created_at', 'updated_at'])
+    .select(['id', 'subsystem_id', 'code', 'name', 'name_fa', 'upstream_url', 'classification', 'subject_in', 'subject_name', 'subject_identifier', 'subject_resolve', 'subject_templates', 'endpoints', 'disabled_at', 'created_at', 'updated_at'])
     .select(sql<number>`case when openapi is null then 0 else 1 end`.as('has_openapi'));
 }
 

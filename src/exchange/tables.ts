@@ -2,18 +2,24 @@ import type { Generated } from 'kysely';
 
 /** The exchange's tables (see migrations.ts). Timestamps are ISO strings; lists are JSON text. */
 export interface ExchangeTables {
-  exchange_members: { id: string; instance: string; member_class: string; code: string; name: string; created_at: string; created_by: string };
-  exchange_subsystems: { id: string; member_id: string; code: string; name: string | null; created_at: string; created_by: string };
+  exchange_members: { id: string; instance: string; member_class: string; code: string; name: string; name_fa: string | null; created_at: string; created_by: string };
+  exchange_subsystems: { id: string; member_id: string; code: string; name: string | null; name_fa: string | null; created_at: string; created_by: string };
   exchange_services: {
     id: string;
     subsystem_id: string;
     code: string;
     name: string | null;
+    /** The name in Persian, for Persian pages; `name` is shown when it is null (migration 20261207-21). */
+    name_fa: string | null;
     upstream_url: string;
     openapi: string | null;
     classification: string;
     subject_in: string | null;
     subject_name: string | null;
+    /** What the subject value is when it is not a national code (a plate, a certificate number…). */
+    subject_identifier: string | null;
+    /** The owning agency's lookup path (`/…/{value}`) that resolves such an identifier to national codes. */
+    subject_resolve: string | null;
     /** JSON: the OpenAPI path templates naming the subject (for `subject_in = 'path'`). */
     subject_templates: string;
     /** JSON: `[{ method, path }]` from the OpenAPI document, for listMethods. */

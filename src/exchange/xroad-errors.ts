@@ -18,6 +18,7 @@ export const XROAD_ERRORS = {
   ClientMismatch: { type: 'Server.ClientProxy.ClientIdentifierMismatch', status: 403, fa: 'اعتبارنامه از آنِ زیرسامانه‌ای که X-Road-Client نام می‌برد نیست.' },
   UnknownClient: { type: 'Server.ClientProxy.UnknownClient', status: 403, fa: 'زیرسامانهٔ مصرف‌کننده ثبت نشده است.' },
   UnknownService: { type: 'Server.ServerProxy.UnknownService', status: 404, fa: 'سرویس ثبت نشده یا غیرفعال است.' },
+  UnknownInstance: { type: 'Server.ClientProxy.UnknownInstance', status: 404, fa: 'هیچ عضوی در این نمونهٔ X-Road ثبت نشده است.' },
   UnknownMember: { type: 'Server.ServerProxy.UnknownMember', status: 404, fa: 'عضو یا زیرسامانه ثبت نشده است.' },
   NoDescription: { type: 'Server.ServerProxy.NoServiceDescription', status: 404, fa: 'این سرویس سند OpenAPI ندارد.' },
   AccessDenied: { type: 'Server.ServerProxy.AccessDenied', status: 403, fa: 'قرارداد فعالی این فراخوانی را پوشش نمی‌دهد.' },

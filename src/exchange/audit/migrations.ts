@@ -52,4 +52,22 @@ export const exchangeAuditMigrations: PortableMigration[] = [
         .execute();
     },
   },
+  {
+    // A call whose subject was named indirectly (a plate, a certificate number, a postal code) records
+    // the people the owning agency resolved it to: hashed with the record, and indexed per person so
+    // each finds the read in their data tracker.
+    name: '20261207-41-exchange-audit-persons',
+    async up(db) {
+      await db.schema.alterTable('exchange_audit').addColumn('persons', 'text').execute();
+      await db.schema
+        .createTable('exchange_audit_persons')
+        .addColumn('person', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('chain_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('exchange_audit_persons_pk', ['chain_id', 'seq', 'person'])
+        .execute();
+      await db.schema.createIndex('exchange_audit_persons_person').on('exchange_audit_persons').columns(['person', 'at']).execute();
+    },
+  },
 ];

@@ -11,7 +11,13 @@ export interface ExchangeAuditRecord {
   method: string;
   /** Without query values. */
   path: string;
+  /** The value the request named the data subject by, as sent (a national code, or a plate, a certificate number…). */
   subject: string | null;
+  /**
+   * When the subject was named indirectly: the national codes of the people the owning agency said it
+   * names (an empty list: nobody). Null when the subject is itself a national code, or nothing was named.
+   */
+  persons?: readonly string[] | null;
   consentId: string | null;
   legalBasis: string | null;
   status: number;
@@ -42,6 +48,12 @@ export interface AuditRow {
   legal_basis: string | null;
   status: number;
   error_type: string | null;
+  /**
+   * The resolved people (`persons` of the record) as the JSON text of a sorted array without repeats,
+   * e.g. `["0499370899"]`; null when the record has none. Hashed (format v2, see canonicalRecord) and
+   * indexed, one row per person, in exchange_audit_persons for the data tracker.
+   */
+  persons: string | null;
   /** Microseconds: an integer, so the canonical encoding of the hash has no float formatting in it. */
   latency_us: number;
   request_bytes: number;
@@ -55,6 +67,9 @@ export interface AuditRow {
 /** The prev_hash of the first record of every chain. */
 export const GENESIS = '0'.repeat(64);
 const RECORD_TAG = 'panjareh.exchange-audit.v1';
+/** Records that name resolved people: the v1 array with the persons text appended. */
+const RECORD_TAG_V2 = 'panjareh.exchange-audit.v2';
+const PERSON = /^[0-9]{10}([0-9]{2})?$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** `INSTANCE/CLASS/MEMBER` of a service id `INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE`; null when it has fewer parts. */
@@ -89,6 +104,17 @@ function sha256Hex(v: unknown, field: string): string {
   return h;
 }
 
+/** The stored text of a record's persons: sorted, without repeats; null for none given. */
+function personsText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  if (!Array.isArray(v)) throw new TypeError('exchange audit record: persons must be a list of national codes');
+  for (const p of v) if (typeof p !== 'string' || !PERSON.test(p)) throw new TypeError('exchange audit record: persons must be national codes');
+  return JSON.stringify([...new Set(v as string[])].sort());
+}
+
+/** The people a stored persons text names (none for null). */
+export const personsOf = (text: string | null | undefined): string[] => (text ? (JSON.parse(text) as string[]) : []);
+
 function isoTime(v: unknown): string {
   const when = new Date(text(v, 'at', false)!);
   if (Number.isNaN(when.getTime())) throw new TypeError(`exchange audit record: at is not a time: ${String(v)}`);
@@ -118,6 +144,7 @@ export function toFields(r: ExchangeAuditRecord): RecordFields {
     legal_basis: text(r.legalBasis, 'legalBasis', true),
     status: count(r.status, 'status'),
     error_type: text(r.errorType, 'errorType', true),
+    persons: personsText(r.persons),
     latency_us: Math.round(count(r.latencyMs * 1000, 'latencyMs')),
     request_bytes: count(r.requestBytes, 'requestBytes'),
     response_bytes: count(r.responseBytes, 'responseBytes'),
@@ -129,7 +156,9 @@ export function toFields(r: ExchangeAuditRecord): RecordFields {
 /**
  * The hash of a record: SHA-256 (hex) of the JSON array of a version tag, the chain id, the sequence
  * number, the previous hash and every field in a fixed order. Strings, integers and null only, so
- * any language's JSON encoder that does not add spaces gives the same bytes.
+ * any language's JSON encoder that does not add spaces gives the same bytes. A record without
+ * resolved people is format v1 (exactly as before they existed, so older records verify unchanged);
+ * one with them is v2: tag `panjareh.exchange-audit.v2` and the persons text (a string) appended.
  */
 export function recordHash(chain: string, seq: number, prev: string, f: RecordFields): string {
   return hashOfCanonical(canonicalRecord(chain, seq, prev, f));
@@ -137,12 +166,12 @@ export function recordHash(chain: string, seq: number, prev: string, f: RecordFi
 
 export const hashOfCanonical = (canonical: string): string => createHash('sha256').update(canonical).digest('hex');
 
-/** What each element of the canonical array is: the tag, then stored columns (the SQLite writer maps them back). */
+/** What each element of the canonical array is: the tag, then stored columns (the SQLite writer maps them back); v2 appends `persons`. */
 export const CANONICAL_ORDER = ['tag', 'chain_id', 'seq', 'prev_hash', 'id', 'at', 'client', 'service', 'method', 'path', 'subject', 'consent_id', 'legal_basis', 'status', 'error_type', 'latency_us', 'request_bytes', 'response_bytes', 'request_hash', 'response_hash'] as const;
 
 /** The canonical JSON text a record's hash is taken over (see recordHash). */
 export function canonicalRecord(chain: string, seq: number, prev: string, f: RecordFields): string {
-  return JSON.stringify([
+  const fields: Array<string | number | null> = [
     RECORD_TAG,
     chain,
     seq,
@@ -163,13 +192,17 @@ export function canonicalRecord(chain: string, seq: number, prev: string, f: Rec
     f.response_bytes,
     f.request_hash,
     f.response_hash,
-  ]);
+  ];
+  if (f.persons === null || f.persons === undefined) return JSON.stringify(fields);
+  fields[0] = RECORD_TAG_V2;
+  fields.push(f.persons);
+  return JSON.stringify(fields);
 }
 
 /**
  * Chains records on a chain's head: each gets the next sequence number, the previous record's hash and
  * its own. As rows for an INSERT, or (for the SQLite writer thread) as one JSON text of
- * `[canonical array, provider, hash]` per record: the canonical text is made for the hash anyway, and
+ * `[canonical array, provider, hash, persons]` per record: the canonical text is made for the hash anyway, and
  * one string crosses to the thread far cheaper than thousands of structured-cloned values.
  */
 export function chainBatch(chain: string, head: { seq: number; hash: string }, batch: RecordFields[], as: 'rows' | 'text'): { rows: AuditRow[]; text: string; top: { seq: number; hash: string } } {
@@ -181,7 +214,7 @@ export function chainBatch(chain: string, head: { seq: number; hash: string }, b
     const seq = head.seq + 1 + i;
     const canonical = canonicalRecord(chain, seq, prev, f);
     const hash = hashOfCanonical(canonical);
-    if (as === 'text') parts.push(`[${canonical},${JSON.stringify(f.provider)},"${hash}"]`);
+    if (as === 'text') parts.push(`[${canonical},${JSON.stringify(f.provider)},"${hash}",${JSON.stringify(f.persons ?? null)}]`);
     else rows.push({ ...f, chain_id: chain, seq, prev_hash: prev, hash });
     prev = hash;
   }
@@ -202,6 +235,7 @@ export function toRecord(row: AuditRow): ExchangeAuditRecord {
     legalBasis: row.legal_basis,
     status: Number(row.status),
     errorType: row.error_type,
+    persons: row.persons ? personsOf(row.persons) : null,
     latencyMs: Number(row.latency_us) / 1000,
     requestBytes: Number(row.request_bytes),
     responseBytes: Number(row.response_bytes),

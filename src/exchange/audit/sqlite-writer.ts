@@ -35,14 +35,17 @@ import type { SealRow } from './store.js';
  */
 
 /**
- * A batch reaches the worker as one JSON text: an array of `[canonical, provider, hash]` per record,
- * where `canonical` is the array the record's hash is taken over (record.ts, CANONICAL_ORDER). The
- * stored columns are the canonical ones (without the tag), then provider and hash.
+ * A batch reaches the worker as one JSON text: an array of `[canonical, provider, hash, persons]` per
+ * record, where `canonical` is the array the record's hash is taken over (record.ts, CANONICAL_ORDER).
+ * The stored columns are the canonical ones (without the tag), then provider, hash and persons; each
+ * person the persons text names also gets its row in exchange_audit_persons, in the same transaction.
  */
 const CANONICAL_COLUMNS = CANONICAL_ORDER.filter((c): c is Exclude<(typeof CANONICAL_ORDER)[number], 'tag'> => c !== 'tag');
-const COLUMNS = [...CANONICAL_COLUMNS, 'provider', 'hash'] as const satisfies ReadonlyArray<keyof AuditRow>;
+const COLUMNS = [...CANONICAL_COLUMNS, 'provider', 'hash', 'persons'] as const satisfies ReadonlyArray<keyof AuditRow>;
 /** For each stored column, where it is in the canonical array. */
 const CANONICAL_INDEX = CANONICAL_COLUMNS.map((c) => CANONICAL_ORDER.indexOf(c));
+/** Where a person row's at, chain_id and seq are in the canonical array. */
+const PERSON_INDEX = (['at', 'chain_id', 'seq'] as const).map((c) => CANONICAL_ORDER.indexOf(c));
 const SEAL_COLUMNS = ['chain_id', 'seq', 'head_hash', 'at', 'kid', 'jws'] as const satisfies ReadonlyArray<keyof SealRow>;
 
 /**
@@ -60,18 +63,22 @@ db.pragma('synchronous = ' + workerData.synchronous);
 db.pragma('cache_size = -' + workerData.cacheKib);
 const marks = (n) => '(' + new Array(n).fill('?').join(',') + ')';
 const insertRow = db.prepare('insert into exchange_audit (' + workerData.columns.join(',') + ') values ' + marks(workerData.columns.length));
+const insertPerson = db.prepare('insert into exchange_audit_persons (person, at, chain_id, seq) values (?, ?, ?, ?)');
 const insertSeal = db.prepare('insert into exchange_audit_seals (' + workerData.sealColumns.join(',') + ') values ' + marks(workerData.sealColumns.length));
 const at = workerData.canonicalIndex;
+const pat = workerData.personIndex;
 const values = new Array(workerData.columns.length);
 let records = 0;
 const store = db.transaction((batches) => {
   records = 0;
   for (const b of batches) {
-    for (const [canonical, provider, hash] of JSON.parse(b.text)) {
+    for (const [canonical, provider, hash, persons] of JSON.parse(b.text)) {
       for (let i = 0; i < at.length; i++) values[i] = canonical[at[i]];
       values[at.length] = provider;
       values[at.length + 1] = hash;
+      values[at.length + 2] = persons;
       insertRow.run(values);
+      if (persons !== null) for (const person of JSON.parse(persons)) insertPerson.run(person, canonical[pat[0]], canonical[pat[1]], canonical[pat[2]]);
       records++;
     }
     if (b.seal) insertSeal.run(b.seal);
@@ -153,7 +160,7 @@ export class SqliteAuditWriter {
     if (this.worker) return this.worker;
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file: this.file, synchronous: this.synchronous, busyMs: 5000, cacheKib: 64 * 1024, columns: COLUMNS, canonicalIndex: CANONICAL_INDEX, sealColumns: SEAL_COLUMNS },
+      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file: this.file, synchronous: this.synchronous, busyMs: 5000, cacheKib: 64 * 1024, columns: COLUMNS, canonicalIndex: CANONICAL_INDEX, personIndex: PERSON_INDEX, sealColumns: SEAL_COLUMNS },
     });
     w.on('message', (m: Answer) => {
       const ns = 'done' in m ? m.done : 'failed' in m ? m.failed : m.skipped;

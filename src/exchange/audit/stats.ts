@@ -76,15 +76,34 @@ export interface AccessOptions {
 
 export type AccessRecord = ExchangeAuditRecord & { provider: string | null };
 
-/** The calls that named this data subject, newest first, a page at a time (for the citizen's data tracker). */
+/**
+ * The calls about this person (a national code), newest first, a page at a time (for the citizen's
+ * data tracker): those that named them by their national code, and those that named them indirectly
+ * (a plate, a certificate number, a postal code) and were resolved to them. The two sets are disjoint:
+ * a record with resolved people is found through the index only, never by its subject, which is then
+ * a plate or a postal code that may look like someone's national code.
+ */
 export async function accessesOf(db: AuditDb, subject: string, opts: AccessOptions = {}): Promise<{ items: AccessRecord[]; total: number }> {
   const limit = Math.min(Math.max(1, Math.trunc(opts.limit ?? 50)), 500);
   const offset = Math.max(0, Math.trunc(opts.offset ?? 0));
-  let q = db.selectFrom('exchange_audit').where('subject', '=', subject);
-  if (opts.successfulOnly) q = q.where('status', '<', 400).where('error_type', 'is', null);
-  const [rows, count] = await Promise.all([
-    q.selectAll().orderBy('at', 'desc').orderBy('chain_id').orderBy('seq', 'desc').limit(limit).offset(offset).execute(),
-    q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
-  ]);
-  return { items: rows.map((r) => ({ ...toRecord(r as AuditRow), provider: r.provider })), total: Number(count?.n ?? 0) };
+  let named = db.selectFrom('exchange_audit as a').where('a.subject', '=', subject).where('a.persons', 'is', null);
+  let resolved = db.selectFrom('exchange_audit_persons as p').innerJoin('exchange_audit as a', (j) => j.onRef('a.chain_id', '=', 'p.chain_id').onRef('a.seq', '=', 'p.seq')).where('p.person', '=', subject);
+  if (opts.successfulOnly) {
+    named = named.where('a.status', '<', 400).where('a.error_type', 'is', null);
+    resolved = resolved.where('a.status', '<', 400).where('a.error_type', 'is', null);
+  }
+  const count = (q: typeof named | typeof resolved) => (q as typeof named).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  // Each half ordered and cut at offset + limit on its own index, then merged: the page never needs either half whole.
+  const head = offset + limit;
+  const order = <T extends { orderBy: (...a: any[]) => any }>(q: T) => q.orderBy('a.at', 'desc').orderBy('a.chain_id').orderBy('a.seq', 'desc').limit(head);
+  const [a, b, n1, n2] = await Promise.all([order(named.selectAll('a')).execute(), order(resolved.selectAll('a')).execute(), count(named), count(resolved)]);
+  const rows = ([...a, ...b] as AuditRow[]).sort(newestFirst).slice(offset, head);
+  return { items: rows.map((r) => ({ ...toRecord(r), provider: r.provider })), total: Number(n1?.n ?? 0) + Number(n2?.n ?? 0) };
+}
+
+/** at descending, then chain ascending, then sequence descending: the tracker's order. */
+function newestFirst(x: AuditRow, y: AuditRow): number {
+  if (x.at !== y.at) return x.at < y.at ? 1 : -1;
+  if (x.chain_id !== y.chain_id) return x.chain_id < y.chain_id ? -1 : 1;
+  return Number(y.seq) - Number(x.seq);
 }

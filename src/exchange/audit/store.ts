@@ -1,11 +1,27 @@
 import { sql, type Kysely } from 'kysely';
-import type { AuditRow } from './record.js';
+import { personsOf, type AuditRow } from './record.js';
 
 /** SQL of the exchange audit log; nothing else touches these tables. */
 export interface ExchangeAuditTables {
   exchange_audit: AuditRow;
   exchange_audit_seals: SealRow;
   exchange_audit_chains: { chain_id: string; node_id: string; started_at: string };
+  /** One row per person a record's `persons` names: the data tracker's index (derived; verify checks it). */
+  exchange_audit_persons: PersonRow;
+}
+
+export interface PersonRow {
+  person: string;
+  at: string;
+  chain_id: string;
+  seq: number;
+}
+
+/** The index rows of a batch: one per person each record names. */
+export function personRows(rows: readonly AuditRow[]): PersonRow[] {
+  const out: PersonRow[] = [];
+  for (const r of rows) if (r.persons !== null) for (const person of personsOf(r.persons)) out.push({ person, at: r.at, chain_id: r.chain_id, seq: r.seq });
+  return out;
 }
 
 export interface SealRow {
@@ -20,7 +36,7 @@ export interface SealRow {
 
 export type AuditDb = Kysely<ExchangeAuditTables>;
 
-/** Rows per INSERT statement: 21 columns keeps it under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
+/** Rows per INSERT statement: 22 columns keeps it under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
 const INSERT_CHUNK = 500;
 
 /** Every column of exchange_audit with its PostgreSQL type, for the array insert. */
@@ -39,6 +55,7 @@ const PG_COLUMNS: ReadonlyArray<readonly [keyof AuditRow, string]> = [
   ['legal_basis', 'text'],
   ['status', 'integer'],
   ['error_type', 'text'],
+  ['persons', 'text'],
   ['latency_us', 'bigint'],
   ['request_bytes', 'bigint'],
   ['response_bytes', 'bigint'],
@@ -50,8 +67,10 @@ const PG_COLUMNS: ReadonlyArray<readonly [keyof AuditRow, string]> = [
 const PG_INSERT_HEAD = sql.raw(`insert into exchange_audit (${PG_COLUMNS.map(([c]) => c).join(', ')}) select * from unnest(`);
 
 export async function insertRows(db: AuditDb, rows: AuditRow[], dialect: 'sqlite' | 'postgres' = 'sqlite'): Promise<void> {
+  const persons = personRows(rows);
+  for (let i = 0; i < persons.length; i += INSERT_CHUNK) await db.insertInto('exchange_audit_persons').values(persons.slice(i, i + INSERT_CHUNK)).execute();
   if (dialect === 'postgres' && rows.length > 0) {
-    // One statement of the same text for any batch size: 21 array parameters, one per column, instead
+    // One statement of the same text for any batch size: 22 array parameters, one per column, instead
     // of a statement built (and planned) anew for each size with 21 parameters per row.
     const arrays = PG_COLUMNS.map(([c, type]) => sql`${rows.map((r) => r[c])}::${sql.raw(type)}[]`);
     await sql`${PG_INSERT_HEAD}${sql.join(arrays)})`.execute(db);
@@ -115,6 +134,19 @@ export async function* recordsOf(db: AuditDb, chain: string, pageSize: number): 
   }
 }
 
+/** The data tracker's index rows of a chain's records `from`…`to`: the people of each sequence number, sorted. */
+export async function indexedPersons(db: AuditDb, chain: string, from: number, to: number): Promise<Map<number, string[]>> {
+  const rows = await db.selectFrom('exchange_audit_persons').select(['seq', 'person']).where('chain_id', '=', chain).where('seq', '>=', from).where('seq', '<=', to).orderBy('seq').orderBy('person').execute();
+  const out = new Map<number, string[]>();
+  for (const r of rows) {
+    const seq = Number(r.seq);
+    const list = out.get(seq);
+    if (list) list.push(r.person);
+    else out.set(seq, [r.person]);
+  }
+  return out;
+}
+
 /** A chain's seals in sequence order, one at a time, read a page at a time. */
 export async function* sealsOf(db: AuditDb, chain: string, pageSize: number): AsyncGenerator<SealRow> {
   let after = Number.MIN_SAFE_INTEGER;
@@ -132,9 +164,9 @@ export async function* sealsOf(db: AuditDb, chain: string, pageSize: number): As
  * the WAL and then puts the connection back to `restore`.
  */
 export async function storeBatch(db: AuditDb, rows: AuditRow[], seal: SealRow | null, sqlite: { sync: 'FULL' | null; restore: number } | null): Promise<void> {
-  // PostgreSQL: a batch without a seal is one INSERT, atomic on its own, so one round trip (and one
-  // commit) instead of BEGIN, INSERT, COMMIT.
-  if (!sqlite && !seal && rows.length > 0) return insertRows(db, rows, 'postgres');
+  // PostgreSQL: a batch without a seal (and without resolved people to index) is one INSERT, atomic on
+  // its own, so one round trip (and one commit) instead of BEGIN, INSERT, COMMIT.
+  if (!sqlite && !seal && rows.length > 0 && rows.every((r) => r.persons === null)) return insertRows(db, rows, 'postgres');
   const work = (d: AuditDb) =>
     d.transaction().execute(async (tx) => {
       await insertRows(tx, rows, sqlite ? 'sqlite' : 'postgres');

@@ -1,7 +1,7 @@
 import type { KeyStore } from '../../platform/keys.js';
-import { GENESIS, providerOf, recordHash, type AuditRow } from './record.js';
+import { GENESIS, personsOf, providerOf, recordHash, type AuditRow } from './record.js';
 import { SealVerifier } from './seal.js';
-import { allChains, recordsOf, sealsOf, type AuditDb, type SealRow } from './store.js';
+import { allChains, indexedPersons, recordsOf, sealsOf, type AuditDb, type SealRow } from './store.js';
 
 export interface AuditProblem {
   chain: string;
@@ -28,7 +28,8 @@ export interface VerifyResult {
 const PAGE = 2000;
 
 /**
- * Recomputes every hash of every chain, checks each link, that sequence numbers have no gaps, every
+ * Recomputes every hash of every chain (the people a record names included), checks that the data
+ * tracker's index of them matches each record, checks each link, that sequence numbers have no gaps, every
  * seal's signature, and that each sealed head is the record at that place. Reads a page at a time.
  * A chain stops being checked at its first problem; the other chains are still checked.
  */
@@ -57,6 +58,7 @@ async function verifyChain(db: AuditDb, chain: string, verifier: SealVerifier, p
   const bad = (seq: number, id: string | null, reason: string): AuditProblem => ({ chain, seq, id, reason });
 
   for await (const page of recordsOf(db, chain, pageSize)) {
+    const indexed = await indexedPersons(db, chain, Number(page[0]!.seq), Number(page[page.length - 1]!.seq));
     for (const row of page) {
       const seq = Number(row.seq);
       if (seq !== expected) {
@@ -67,6 +69,8 @@ async function verifyChain(db: AuditDb, chain: string, verifier: SealVerifier, p
       const fields = { ...row, status: Number(row.status), latency_us: Number(row.latency_us), request_bytes: Number(row.request_bytes), response_bytes: Number(row.response_bytes) };
       if (recordHash(chain, seq, row.prev_hash, fields as AuditRow) !== row.hash) return bad(seq, row.id, "the record's content does not match its hash (altered)");
       if ((row.provider ?? null) !== providerOf(row.service)) return bad(seq, row.id, 'the provider column does not match the service (altered)');
+      // The tracker reads the index, not the hashed column: a person removed from it (or added) is tampering too.
+      if ((indexed.get(seq) ?? []).join(' ') !== personsOf(row.persons).join(' ')) return bad(seq, row.id, "the data tracker's index of the people this record names does not match the record (altered)");
       out.records++;
       while (seal && Number(seal.seq) <= seq) {
         const s: SealRow = seal;
