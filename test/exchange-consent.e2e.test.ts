@@ -57,12 +57,16 @@ before(async () => {
     await tp.agencies.addPerson({ nationalCode: p.nationalCode, mobile: p.mobile, firstName: name, lastName: 'Test', birthDate: '1990-01-01', gender: 'female' }, 'test');
   }
   const { registry, contracts, apiKeys } = tp.exchange;
-  for (const [m, name] of [['IR/GOV/NOCR', 'سازمان ثبت احوال کشور'], ['IR/GOV/POST', 'Post'], ['IR/GOV/SSO', 'Social security'], ['IR/COM/10100000001', 'بانک آزمایشی <script>'], ['IR/COM/20200000002', 'Rental']] as const) {
+  // The civil registry is a catalogue organisation linked to its member: pages name it as the catalogue does, not as the exchange does.
+  const L = (fa: string, en: string) => ({ fa, en });
+  await tp.catalog.import({ organizations: [{ code: 'NOCR', name: L('سازمان ثبت احوال کشور', 'National Organization for Civil Registration'), parent: null, website: null, exchangeMembers: ['IR/GOV/NOCR'] }] }, { actor: 'test' });
+  await tp.catalog.read.rebuild();
+  for (const [m, name] of [['IR/GOV/NOCR', 'NOCR as registered on the exchange'], ['IR/GOV/POST', 'Post'], ['IR/GOV/SSO', 'Social security'], ['IR/COM/10100000001', 'بانک آزمایشی <script>'], ['IR/COM/20200000002', 'Rental']] as const) {
     await registry.addMember({ id: m, name }, 'test');
   }
   for (const s of ['IR/GOV/NOCR/registry', 'IR/GOV/POST/postal', SSO, RENTAL]) await registry.addSubsystem({ id: s }, 'test');
   await registry.addSubsystem({ id: BANK, name: 'احراز هویت مشتری' }, 'test');
-  await registry.addService({ id: PERSON, name: 'استعلام هویت', upstream: `${upstream.url}/base`, classification: 'personal', subject: { in: 'path', name: 'nationalCode' }, openapi: personApi }, 'test');
+  await registry.addService({ id: PERSON, name: 'Identity record', nameFa: 'استعلام هویت', upstream: `${upstream.url}/base`, classification: 'personal', subject: { in: 'path', name: 'nationalCode' }, openapi: personApi }, 'test');
   await registry.addService({ id: ADDRESS, upstream: `${upstream.url}/base`, classification: 'internal' }, 'test');
   await contracts.grant({ client: BANK, service: PERSON, purpose: 'KYC', paths: ['/persons/*'], ratePerSecond: 1000 }, 'test');
   await contracts.grant({ client: BANK, service: ADDRESS }, 'test');
@@ -143,6 +147,9 @@ test('a person reads the request signed in, someone else cannot; approve needs C
   assert.match(pageFa.body, /IR\/COM\/10100000001/, 'the member id');
   assert.match(pageFa.body, /احراز هویت مشتری/);
   assert.match(pageFa.body, /استعلام هویت/, 'the service name');
+  assert.match(pageFa.body, /سازمان ثبت احوال کشور/, 'the provider as the catalogue names it');
+  assert.doesNotMatch(pageFa.body, /Identity record|National Organization|as registered on the exchange/, 'no English names on the Persian page');
+  assert.match(pageFa.body, /<span lang="en" dir="ltr">Opening a bank account \(KYC\)<\/span>/, 'the business\'s English words are marked as English');
   assert.match(pageFa.body, /شخصی/, 'its classification');
   assert.match(pageFa.body, /Opening a bank account \(KYC\)/);
   assert.match(pageFa.body, /\(۳۰ روز\)|\(۲۹ روز\)/, 'the duration in Persian digits');
@@ -150,6 +157,8 @@ test('a person reads the request signed in, someone else cannot; approve needs C
   const pageEn = await sara.get(`/en/consents/${id}`);
   assert.equal(pageEn.status, 200);
   assert.match(pageEn.body, /Personal/);
+  assert.match(pageEn.body, /Identity record/);
+  assert.match(pageEn.body, /National Organization for Civil Registration/);
   assert.match(pageEn.body, /I agree/);
 
   const reza = await browserOf(REZA);
@@ -166,7 +175,11 @@ test('a person reads the request signed in, someone else cannot; approve needs C
   const approved = await sara.post(`/consents/${id}/approve`, { _csrf: Browser.csrf(pageFa.body) });
   assert.equal(approved.status, 303);
   assert.equal(approved.location, `/consents/${id}`);
-  assert.match((await sara.get(`/consents/${id}`)).body, /فعال/);
+  const confirmed = await sara.get(`/consents/${id}`);
+  assert.match(confirmed.body, /فعال/);
+  assert.match(confirmed.body, /role="status"><h2>رضایت شما ثبت شد<\/h2><p>در [^<]*[۰-۹][^<]* موافقت کردید/, 'the confirmation says when, and what happens next');
+  assert.match(confirmed.body, /ردیاب اطلاعات من/);
+  assert.match((await sara.get(`/en/consents/${id}`)).body, /Your consent is recorded/);
   const again = await sara.post(`/consents/${id}/approve`, { _csrf: Browser.csrf(pageFa.body) });
   assert.equal(again.status, 409, 'a decided request cannot be decided again');
 
@@ -231,7 +244,9 @@ test('the data tracker shows the calls that named this person, with consent or l
   assert.match(tracker.body, /بانک آزمایشی &lt;script&gt;/, 'who: the bank, by name');
   assert.match(tracker.body, /IR\/COM\/10100000001\/kyc/);
   assert.match(tracker.body, /استعلام هویت/, 'which service');
-  assert.match(tracker.body, /Social Security Act, art\. ۳۸/, 'the legal basis, with Persian digits on the Persian page');
+  assert.match(tracker.body, /<span lang="en" dir="ltr">Social Security Act, art\. 38<\/span>/, 'the legal basis as written, marked as English on the Persian page');
+  assert.match(tracker.body, /استعلام هویت/);
+  assert.doesNotMatch(tracker.body, /Identity record/);
   assert.match(tracker.body, /href="\/consents\/[0-9a-f-]{36}"/, 'a link to the consent');
   assert.match(tracker.body, /اطلاعات داده شد/);
   assert.match(tracker.body, /[۰-۹]{4}/, 'Persian digits (Jalali date)');
@@ -246,7 +261,9 @@ test('the data tracker shows the calls that named this person, with consent or l
   assert.equal(rezaPage.status, 200);
   assert.doesNotMatch(rezaPage.body, /Social Security Act/, 'Sara\'s accesses are not on Reza\'s page');
   // Reza was named once (the refused call with Sara's token): his own page shows it as refused.
-  assert.match(rezaPage.body, /ConsentInvalid/);
+  assert.match(rezaPage.body, /رد شد: رضایت شما برای این دسترسی معتبر نبود/, 'the refusal in words');
+  assert.match(rezaPage.body, /<code>Server\.ServerProxy\.ConsentInvalid<\/code>/, 'the code stays as a detail');
+  assert.match((await reza.get('/en/account/data-access')).body, /Refused: your consent was not valid for this read/);
 
   const anon = await new Browser(tp.url!).get('/account/data-access');
   assert.equal(anon.status, 303);
@@ -261,6 +278,10 @@ test('the data tracker shows the calls that named this person, with consent or l
   assert.match(list.body, new RegExp(`action="/account/consents/${active.id}/revoke"`));
   const revoked = await sara.post(`/account/consents/${active.id}/revoke`, { _csrf: Browser.csrf(list.body) });
   assert.equal(revoked.status, 303);
+  assert.equal(revoked.location, `/consents/${active.id}`, 'the consent\'s own page confirms it');
+  const after = await sara.get(revoked.location!);
+  assert.match(after.body, /role="status"><h2>رضایت را پس گرفتید<\/h2><p>این رضایت را در [^<]*[۰-۹][^<]* پس گرفتید/, 'revoked, and when');
+  assert.match((await sara.get('/account/consents')).body, /پس گرفته شده<br><span class="secondary">[^<]*[۰-۹]/, 'the list shows when it was revoked');
   const t0 = Date.now();
   await eventually(async () => (await gateway(BANK, SARA.nationalCode, token)).json?.type === 'Server.ServerProxy.ConsentInvalid', 1000);
   assert.ok(Date.now() - t0 < 1000);

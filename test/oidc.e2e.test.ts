@@ -169,6 +169,24 @@ test('sign-in pages: check digit, Persian digits, no user enumeration, deceased 
   assert.match(wrongDigit.body, /check digit|رقم کنترل/);
   const letters = await browser.post(`${path}/code`, { _csrf: Browser.csrf(first.body), national_code: '04993a0899', mobile: PERSON.mobile });
   assert.equal(letters.status, 400);
+  // Both fields wrong: both problems at once, each linked to its field, which is marked invalid and described by its message.
+  const both = await browser.post(`${path}/code`, { _csrf: Browser.csrf(first.body), national_code: '123', mobile: '0912' });
+  assert.equal(both.status, 400);
+  const summary = /<div class="error-summary"[\s\S]*?<\/div>/.exec(both.body)![0];
+  assert.match(summary, /مشکلی پیش آمده است/, 'the same heading as every other form');
+  assert.match(summary, /<a href="#national_code">[^<]*رقم کنترل/);
+  assert.match(summary, /<a href="#mobile">[^<]*۰۹/);
+  for (const field of ['national_code', 'mobile']) {
+    const tag = new RegExp(`<input id="${field}"[^>]*>`).exec(both.body)![0];
+    assert.match(tag, /aria-invalid="true"/, field);
+    assert.match(tag, new RegExp(`aria-describedby="${field}-hint ${field}-error"`), field);
+    assert.match(both.body, new RegExp(`<p class="error-message" id="${field}-error">`), field);
+  }
+  assert.match(/<input id="mobile"[^>]*>/.exec(both.body)![0], /type="tel"/);
+  assert.match(/<input id="national_code"[^>]*>/.exec(both.body)![0], /value="123"/, 'what was typed is kept');
+  const english = await browser.post(`${path}/code`, { _csrf: Browser.csrf(first.body), lang: 'en', national_code: '0499370899', mobile: 'abc' });
+  assert.match(english.body, /There is a problem[\s\S]*<a href="#mobile">A mobile number looks like/, 'in the page\'s language');
+  assert.doesNotMatch(/<input id="national_code"[^>]*>/.exec(english.body)![0], /aria-invalid/, 'only the field with a problem is marked');
 
   const noCsrf = await browser.post(`${path}/code`, { national_code: PERSON.nationalCode, mobile: PERSON.mobile });
   assert.equal(noCsrf.status, 403, 'a form without its CSRF token is refused');
@@ -215,12 +233,18 @@ test('brute force: the 6th try of a code finds it locked, and one address is thr
   const sent = await browser.post(`${path}/code`, { _csrf: Browser.csrf(first.body), national_code: nationalCode, mobile: '09187654321' });
   assert.equal(sent.status, 303);
   const otp = await browser.get(sent.location!);
+  // The masked number is isolated left-to-right, so it reads as written inside Persian text.
+  assert.match(otp.body, /<bdi dir="ltr">۰۹۱۸\*\*\*۴۳۲۱<\/bdi>/);
   const csrf = Browser.csrf(otp.body);
   const code = await latestCode(tp.url!, '09187654321');
   const wrong = code === '000000' ? '111111' : '000000';
   for (let i = 1; i <= 5; i++) {
     const r = await browser.post(`${path}/otp`, { _csrf: csrf, otp: wrong });
     assert.equal(r.status, 400, `wrong try ${i}`);
+    if (i === 1) {
+      assert.match(r.body, /<a href="#otp">/, 'a wrong code is a problem of the code field');
+      assert.match(/<input id="otp"[^>]*>/.exec(r.body)![0], /aria-invalid="true"/);
+    }
   }
   const sixth = await browser.post(`${path}/otp`, { _csrf: csrf, otp: code });
   assert.equal(sixth.status, 429, 'the right code on the 6th try is refused: the code is locked');

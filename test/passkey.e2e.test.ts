@@ -139,6 +139,8 @@ test('after a text-message sign-in a person adds a passkey in My Panjareh, signs
   const listed = await aliBrowser.get('/en/account');
   assert.match(listed.body, /لپ‌تاپ &lt;b&gt;من&lt;\/b&gt;/, 'the nickname is listed, escaped');
   assert.match(listed.body, /Not used yet/);
+  assert.match(listed.body, /role="status"><p><strong>The passkey is made/, 'My Panjareh confirms it once');
+  assert.doesNotMatch((await aliBrowser.get('/en/account')).body, /The passkey is made/);
   assert.ok(listed.body.includes(`name="credential_id" value="${aliCredentialId}"`), 'with a form to remove it');
 
   await signOut(aliBrowser);
@@ -328,7 +330,9 @@ test('removing a passkey in My Panjareh stops it working', async () => {
   const removed = await aliBrowser.post('/account/passkeys/remove', { _csrf: Browser.csrf(page.body), credential_id: aliCredentialId });
   assert.equal(removed.status, 303);
   assert.ok((await audit('identity.passkey.removed')).some((a) => a.actor === `person:${ALI.nationalCode}` && a.detail.credentialId === aliCredentialId));
-  assert.ok(!(await aliBrowser.get('/account')).body.includes(aliCredentialId), 'no longer listed');
+  const after = await aliBrowser.get(removed.location!);
+  assert.ok(!after.body.includes(aliCredentialId), 'no longer listed');
+  assert.match(after.body, /role="status"><p><strong>کلید عبور حذف شد/, 'and the page says so');
   const b = new Browser(base);
   const s = await startSignIn(b, await configuration());
   await refusedAndAudited(await passkeySignIn(b, s, (o) => laptop().get(o)), 'passkey_unknown');

@@ -5,7 +5,8 @@ export type { CivilRegistry, MobileOwnershipRegister, MessageSender, RegistryPer
 export { INTERACTION_PREFIX, OIDC_PREFIX, SCOPE_CLAIMS, KEY_KEEP_SECONDS, EXCHANGE_RESOURCE, TTL as OIDC_TTL } from './oidc/provider.js';
 export { OTP_MINUTES, maskMobile, parsePersonCode, parseMobileNumber } from './signin.js';
 export { LOA_HIGH, LOA_SUBSTANTIAL } from './people.js';
-export type { ClientSummary, NewClient } from './oidc/clients.js';
+export { CLIENT_AUTH_METHODS, PORTAL_CLIENT_ID, type ClientAuth, type ClientSummary, type NewClient } from './oidc/clients.js';
+export { describeUserAgent, type DeviceSummary } from './session-devices.js';
 export type { ActiveSession, ConnectedSite } from './account.js';
 export type { PortalSession } from './portal-sessions.js';
 export { StaffGrants, type StaffGrant } from './staff-grants.js';

@@ -1,6 +1,7 @@
 import type { PortableMigration } from '../platform/migrations.js';
 import { withId } from '../platform/migrations.js';
 import { passkeyMigrations } from './passkeys-migrations.js';
+import { sessionDeviceMigrations } from './session-devices.js';
 
 const staffMigrations: PortableMigration[] = [
   {
@@ -129,6 +130,14 @@ const nationalIdentityMigrations: PortableMigration[] = [
     },
   },
   {
+    name: '20261207-10-identity-portal-session-names',
+    async up(db) {
+      // The person's name, kept with the session so that every page's header can greet them without another query.
+      await db.schema.alterTable('portal_sessions').addColumn('name_fa', 'text').execute();
+      await db.schema.alterTable('portal_sessions').addColumn('name_en', 'text').execute();
+    },
+  },
+  {
     name: '20261123-52-identity-staff-grants',
     async up(db, dialect) {
       await withId(db.schema.createTable('staff_grants'), dialect)
@@ -145,4 +154,4 @@ const nationalIdentityMigrations: PortableMigration[] = [
   },
 ];
 
-export const identityMigrations: PortableMigration[] = [...staffMigrations, ...nationalIdentityMigrations, ...passkeyMigrations];
+export const identityMigrations: PortableMigration[] = [...staffMigrations, ...nationalIdentityMigrations, ...passkeyMigrations, ...sessionDeviceMigrations];

@@ -12,6 +12,7 @@ import { PasskeyCeremonies } from './passkeys-ceremonies.js';
 import { Passkeys } from './passkeys.js';
 import { People } from './people.js';
 import { PortalSessions } from './portal-sessions.js';
+import { SessionDevices } from './session-devices.js';
 import type { CivilRegistry, MessageSender, MobileOwnershipRegister } from './ports.js';
 import { SignIn, DEFAULT_LIMITS, type SignInLimits } from './signin.js';
 import { StaffGrants } from './staff-grants.js';
@@ -54,6 +55,7 @@ export class NationalIdentity {
   readonly accounts: Accounts;
   readonly portalSessions: PortalSessions;
   readonly staffGrants: StaffGrants;
+  readonly devices: SessionDevices;
   host: ProviderHost | undefined;
   /** Passkeys: made by enablePasskeys once the platform's address (the WebAuthn relying party) is known. */
   passkeys: PasskeyCeremonies | undefined;
@@ -66,7 +68,8 @@ export class NationalIdentity {
     this.people = new People(db, deps.registry);
     this.clients = new RelyingParties(db);
     this.portalSessions = new PortalSessions(db);
-    this.accounts = new Accounts(db, this.clients, () => this.host, this.portalSessions);
+    this.devices = new SessionDevices(db);
+    this.accounts = new Accounts(db, this.clients, () => this.host, this.portalSessions, this.devices);
     this.staffGrants = new StaffGrants(db, deps.organizationExists);
     this.signIn = new SignIn(db, this.people, deps.mobiles, deps.messages, deps.pepper, deps.limits ?? DEFAULT_LIMITS, deps.onSendError);
   }
@@ -100,6 +103,7 @@ export class NationalIdentity {
         db: this.db,
         people: this.people,
         clients: this.clients,
+        devices: this.devices,
         keys: await o.keys.verificationKeys('oidc', 'RS256'),
         cookieKeys: o.cookieKeys,
         secureCookies: o.secureCookies,
@@ -107,7 +111,10 @@ export class NationalIdentity {
         ...o.pages,
       });
     this.host = await ProviderHost.create(o.keys, make);
-    this.sweeper = setInterval(() => void sweepExpiredPayloads(this.db).catch(() => undefined), 10 * 60_000);
+    this.sweeper = setInterval(() => {
+      void sweepExpiredPayloads(this.db).catch(() => undefined);
+      void this.devices.sweep().catch(() => undefined);
+    }, 10 * 60_000);
     this.sweeper.unref();
     return this.host;
   }

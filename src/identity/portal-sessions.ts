@@ -10,7 +10,7 @@ import { nowIso } from '../platform/db.js';
  */
 
 interface PortalSessionTables {
-  portal_sessions: { token_hash: string; national_code: string; subject: string; id_token: string; sid: string | null; acr: string | null; created_at: string; expires_at: string };
+  portal_sessions: { token_hash: string; national_code: string; subject: string; id_token: string; sid: string | null; acr: string | null; name_fa: string | null; name_en: string | null; created_at: string; expires_at: string };
 }
 
 export interface PortalSession {
@@ -18,6 +18,10 @@ export interface PortalSession {
   subject: string;
   idToken: string;
   acr: string | null;
+  /** The provider session's id for the portal (the ID token's `sid`): tells which of the person's sessions is this browser. */
+  sid: string | null;
+  /** The person's name as the provider released it at sign-in, for the header of every page (null for sessions opened before names were kept). */
+  name: { fa: string; en: string } | null;
   createdAt: string;
 }
 
@@ -31,13 +35,13 @@ export class PortalSessions {
     this.db = db as Kysely<PortalSessionTables>;
   }
 
-  async open(s: { nationalCode: string; subject: string; idToken: string; sid: string | null; acr: string | null }): Promise<string> {
+  async open(s: { nationalCode: string; subject: string; idToken: string; sid: string | null; acr: string | null; name?: { fa: string; en: string } | null }): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     await this.db.deleteFrom('portal_sessions').where('expires_at', '<=', nowIso()).execute();
     await this.db
       .insertInto('portal_sessions')
-      .values({ token_hash: sha256(token), national_code: s.nationalCode, subject: s.subject, id_token: s.idToken, sid: s.sid, acr: s.acr, created_at: new Date(now).toISOString(), expires_at: new Date(now + PORTAL_SESSION_HOURS * 3_600_000).toISOString() })
+      .values({ token_hash: sha256(token), national_code: s.nationalCode, subject: s.subject, id_token: s.idToken, sid: s.sid, acr: s.acr, name_fa: s.name?.fa ?? null, name_en: s.name?.en ?? null, created_at: new Date(now).toISOString(), expires_at: new Date(now + PORTAL_SESSION_HOURS * 3_600_000).toISOString() })
       .execute();
     return token;
   }
@@ -45,7 +49,7 @@ export class PortalSessions {
   async find(token: string | undefined): Promise<PortalSession | null> {
     if (!token || token.length > 100) return null;
     const row = await this.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', sha256(token)).where('expires_at', '>', nowIso()).executeTakeFirst();
-    return row ? { nationalCode: row.national_code, subject: row.subject, idToken: row.id_token, acr: row.acr, createdAt: row.created_at } : null;
+    return row ? { nationalCode: row.national_code, subject: row.subject, idToken: row.id_token, acr: row.acr, sid: row.sid, name: row.name_fa || row.name_en ? { fa: row.name_fa ?? row.name_en ?? '', en: row.name_en ?? row.name_fa ?? '' } : null, createdAt: row.created_at } : null;
   }
 
   async close(token: string | undefined): Promise<void> {

@@ -24,7 +24,15 @@ export interface OidcClientTables {
   };
 }
 
-export type ClientAuth = 'client_secret_basic' | 'private_key_jwt';
+/**
+ * How a site authenticates at the token endpoint: its secret in the Authorization header (basic, the
+ * default), its secret in the form body (post, what openid-client and many libraries send unless told
+ * otherwise), or a JWT signed with its own private key.
+ */
+export type ClientAuth = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+export const CLIENT_AUTH_METHODS: readonly ClientAuth[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+/** The methods that use a client secret (made here, shown once, stored hashed). */
+export const usesSecret = (auth: ClientAuth): boolean => auth !== 'private_key_jwt';
 
 export interface NewClient {
   name: string;
@@ -47,6 +55,9 @@ export interface ClientSummary {
   createdAt: string;
   disabled: boolean;
 }
+
+/** The portal's own client: the authority's site, which people sign in to without a consent screen. */
+export const PORTAL_CLIENT_ID = 'panjareh-portal';
 
 export const ALLOWED_SCOPES = 'openid offline_access profile national_code phone';
 const CACHE_MS = 5000;
@@ -96,7 +107,7 @@ export class RelyingParties {
     this.db = db as Kysely<OidcClientTables>;
   }
 
-  async add(input: NewClient, actor: string): Promise<{ clientId: string; clientSecret: string | null }> {
+  async add(input: NewClient, actor: string): Promise<{ clientId: string; clientSecret: string | null; auth: ClientAuth }> {
     const name = input.name?.trim();
     if (!name || name.length > 200) throw invalid('invalid_client_name', 'نام سامانه لازم است (حداکثر ۲۰۰ نویسه).', 'A client name is required (at most 200 characters).');
     const grantTypes = input.grantTypes ?? ['authorization_code', 'refresh_token'];
@@ -104,12 +115,13 @@ export class RelyingParties {
     const redirectUris = (input.redirectUris ?? []).map((u) => checkUri(u, 'redirect_uri'));
     if (interactive && redirectUris.length === 0) throw invalid('redirect_uri_required', 'دست‌کم یک نشانی بازگشت لازم است.', 'At least one --redirect-uri is required.');
     const auth = input.auth ?? 'client_secret_basic';
+    if (!CLIENT_AUTH_METHODS.includes(auth)) throw invalid('invalid_auth_method', 'روش احراز هویت سامانه باید client_secret_basic، client_secret_post یا private_key_jwt باشد.', 'The token endpoint authentication method must be client_secret_basic, client_secret_post or private_key_jwt.');
     const jwks = input.jwks === undefined ? undefined : checkJwks(input.jwks);
     if (jwks && input.jwksUri) throw invalid('jwks_conflict', 'فقط یکی از jwks و jwks_uri را بدهید.', 'Give either the keys (jwks) or where they are published (jwks_uri), not both.');
     if (auth === 'private_key_jwt' && !input.jwksUri && !jwks) throw invalid('jwks_uri_required', 'برای private_key_jwt نشانی کلیدهای عمومی (jwks_uri) لازم است.', 'private_key_jwt needs --jwks-uri, where the site publishes its public keys.');
     const jwksUri = input.jwksUri ? checkUri(input.jwksUri, 'jwks_uri') : undefined;
     const clientId = `rp-${randomBytes(9).toString('base64url')}`;
-    const clientSecret = auth === 'client_secret_basic' ? randomBytes(32).toString('base64url') : null;
+    const clientSecret = usesSecret(auth) ? randomBytes(32).toString('base64url') : null;
     const metadata = {
       client_id: clientId,
       client_name: name,
@@ -130,7 +142,7 @@ export class RelyingParties {
         .execute();
       await writeAudit(tx, { actor, action: 'oidc.client.add', subject: `oidc-client:${clientId}`, detail: { name, redirectUris, auth, grantTypes } });
     });
-    return { clientId, clientSecret };
+    return { clientId, clientSecret, auth };
   }
 
   /** The provider's view of a client (with the secret's hash in place of the secret), cached a few seconds. */
@@ -169,7 +181,7 @@ export class RelyingParties {
    * the provider like any other site. Its secret is kept as a platform secret so every node has it.
    */
   async ensurePortal(publicUrl: string, secret: string): Promise<string> {
-    const clientId = 'panjareh-portal';
+    const clientId = PORTAL_CLIENT_ID;
     const metadata = {
       client_id: clientId,
       client_name: 'پنجره ملی خدمات دولت هوشمند / Panjareh',

@@ -4,7 +4,8 @@ import { writeAudit } from '../../platform/audit.js';
 import type { SigningKey } from '../../platform/keys.js';
 import { LOA_HIGH, LOA_SUBSTANTIAL, type People } from '../people.js';
 import { databaseAdapter } from './adapter.js';
-import { clientSecretMatches, type RelyingParties } from './clients.js';
+import type { SessionDevices } from '../session-devices.js';
+import { CLIENT_AUTH_METHODS, clientSecretMatches, type RelyingParties } from './clients.js';
 
 /**
  * The national OpenID Connect provider, configured on oidc-provider. What is ours: storage (our
@@ -39,6 +40,8 @@ export interface ProviderDeps {
   db: Kysely<any>;
   people: People;
   clients: RelyingParties;
+  /** Where the browser of each sign-in is noted, for "My Panjareh". */
+  devices: SessionDevices;
   keys: SigningKey[];
   cookieKeys: string[];
   secureCookies: boolean;
@@ -59,9 +62,10 @@ export function createProvider(d: ProviderDeps): Provider {
     cookies: { keys: d.cookieKeys, long: cookie, short: cookie, names: { session: 'pj_oidc_session', interaction: 'pj_oidc_interaction', resume: 'pj_oidc_resume' } },
     scopes: [...OIDC_SCOPES],
     // `openid` releases the level of assurance with the subject, so every ID token says how the person signed in.
-    claims: { ...SCOPE_CLAIMS, openid: ['sub', 'acr', 'amr', 'auth_time'], sid: null, iss: null },
+    // The profile's names also in English, as OpenID Connect's language-tagged claims (`name#en`, Core §5.2): the same data in the second language, so the consent screen does not list them apart.
+    claims: { ...SCOPE_CLAIMS, profile: [...SCOPE_CLAIMS.profile!, 'name#en', 'given_name#en', 'family_name#en'], openid: ['sub', 'acr', 'amr', 'auth_time'], sid: null, iss: null },
     acrValues: [LOA_SUBSTANTIAL, LOA_HIGH],
-    clientAuthMethods: ['client_secret_basic', 'private_key_jwt'],
+    clientAuthMethods: [...CLIENT_AUTH_METHODS],
     enabledJWA: {
       // No HS* anywhere: client secrets are stored hashed and can never serve as keys.
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
@@ -164,18 +168,62 @@ export function createProvider(d: ProviderDeps): Provider {
   };
 
   auditProviderEvents(provider, d.db);
+  hintAuthMethodMismatch(provider);
+  noteSignInDevices(provider, d.devices);
   return provider;
+}
+
+/**
+ * When a sign-in completes (the resume that carries a login result), notes which browser it came
+ * from against the session's stable uid, so "My Panjareh" can name the session. A failure to note it
+ * costs the person a label, never the sign-in.
+ */
+function noteSignInDevices(provider: Provider, devices: SessionDevices): void {
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== 'resume' || !(ctx.oidc.result as { login?: unknown } | undefined)?.login) return;
+    const session = ctx.oidc.entities.Session as { uid?: string; accountId?: string; exp?: number } | undefined;
+    if (!session?.uid || !session.accountId) return;
+    const expiresAt = new Date((session.exp ?? Math.floor(Date.now() / 1000) + TTL.Session) * 1000).toISOString();
+    await devices.record({ sessionUid: session.uid, accountId: session.accountId, userAgent: ctx.get('user-agent') || null, expiresAt }).catch(() => undefined);
+  });
+}
+
+const MISMATCH = 'does not match the registered client authentication method';
+
+/**
+ * A site that authenticates with another method than the one it was registered with (openid-client
+ * sends client_secret_post unless told otherwise) gets `invalid_client` and, from oidc-provider, only
+ * "client authentication failed". The registered method is no secret (the site's own registration
+ * says it), so the answer names it and how to change either side.
+ */
+function hintAuthMethodMismatch(provider: Provider): void {
+  const registered = new WeakMap<object, string>();
+  for (const event of ['grant.error', 'introspection.error', 'revocation.error'] as const) {
+    (provider.on as (e: string, l: (ctx: KoaContextWithOIDC, err: { error_detail?: string }) => void) => void)(event, (ctx, err) => {
+      const method = (ctx.oidc?.client as { clientAuthMethod?: string } | undefined)?.clientAuthMethod;
+      if (method && typeof err?.error_detail === 'string' && err.error_detail.includes(MISMATCH)) registered.set(ctx, method);
+    });
+  }
+  provider.use(async (ctx, next) => {
+    await next();
+    const method = registered.get(ctx);
+    const body = ctx.body as { error?: string; error_description?: string } | undefined;
+    if (method && body?.error === 'invalid_client') {
+      ctx.body = { ...body, error_description: `this client is registered to authenticate with ${method} at the token endpoint; send the secret that way (openid-client: ClientSecretBasic or ClientSecretPost), or register the client with --auth matching what it sends` };
+    }
+  });
 }
 
 /** Every refusal by the provider (bad code, wrong redirect, wrong verifier, unknown client, bad token) goes to the audit log. */
 function auditProviderEvents(provider: Provider, db: Kysely<any>): void {
-  const record = (action: string) => (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; message?: string }) => {
+  const record = (action: string) => (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string; error_detail?: string; message?: string }) => {
     const clientId = ctx.oidc?.client?.clientId ?? (ctx.oidc?.params?.client_id as string | undefined) ?? null;
     void writeAudit(db, {
       actor: clientId ? `oidc-client:${clientId}` : 'anonymous',
       action,
       subject: 'oidc',
-      detail: { error: err.error ?? 'server_error', description: err.error_description ?? err.message ?? null, clientId },
+      detail: { error: err.error ?? 'server_error', description: err.error_description ?? err.message ?? null, ...(err.error_detail ? { why: err.error_detail } : {}), clientId },
       ip: ctx.ip,
       userAgent: ctx.get('user-agent') || null,
     }).catch(() => undefined);

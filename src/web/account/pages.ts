@@ -1,5 +1,5 @@
-import type { ActiveSession, ConnectedSite, RegistryPerson } from '../../identity/index.js';
-import { html } from '../html.js';
+import { PORTAL_CLIENT_ID, type ActiveSession, type ConnectedSite, type DeviceSummary, type RegistryPerson } from '../../identity/index.js';
+import { html, type SafeHtml } from '../html.js';
 import { digits, fmtDate, fmtDateTime, prefix, type Lang } from '../i18n.js';
 import { page } from '../layout.js';
 
@@ -36,6 +36,36 @@ const T = {
     mobile: 'شماره همراه تأییدشده',
     sessions: 'نشست‌های فعال',
     sessionsNone: 'نشست فعالی نیست.',
+    device: 'مرورگر',
+    thisDevice: 'همین دستگاه',
+    unknownBrowser: 'مرورگر نامشخص',
+    on: (browser: SafeHtml, os: SafeHtml) => html`${browser} روی ${os}`,
+    portal: 'پنجره ملی خدمات دولت هوشمند',
+    scopes: {
+      openid: 'شناسهٔ شما نزد این سامانه',
+      profile: 'نام، تاریخ تولد و جنسیت',
+      national_code: 'کد ملی',
+      phone: 'شماره همراه تأییدشده',
+      offline_access: 'دسترسی ادامه‌دار، حتی وقتی حاضر نیستید',
+    } as Record<string, string>,
+    done: {
+      sessionEnded: 'نشست خارج شد. آن مرورگر برای ادامه باید دوباره وارد شود.',
+      passkeyRemoved: 'کلید عبور حذف شد؛ دیگر با آن نمی‌توان وارد شد.',
+      passkeyAdded: 'کلید عبور ساخته شد. دفعهٔ بعد می‌توانید بدون پیامک با آن وارد شوید.',
+    } as Record<string, string>,
+    siteWithdrawn: (site: string, at: string) => `اجازهٔ «${site}» را در ${at} پس گرفتید. این سامانه دیگر اطلاعات شما را دریافت نمی‌کند؛ اگر دوباره با شناسهٔ ملی وارد آن شوید، پیش از هر چیز دوباره از شما اجازه می‌خواهد.`,
+    reasons: {
+      'mobile not registered to this national code': 'شماره همراه به نام این کد ملی نیست',
+      'code wrong': 'کد یک‌بارمصرف نادرست بود',
+      'code expired': 'کد یک‌بارمصرف منقضی شده بود',
+      'code used': 'کد یک‌بارمصرف پیش‌تر به کار رفته بود',
+      'code locked': 'کد پس از چند تلاش نادرست باطل شده بود',
+      'code unknown': 'درخواست ورود پیدا نشد',
+      'not in the civil registry': 'کد ملی در ثبت احوال نیست',
+      'deceased in the civil registry': 'ثبت احوال این شخص را درگذشته می‌داند',
+      throttled: 'تلاش‌های ناموفق بسیار از همین نشانی',
+      passkey: 'کلید عبور پذیرفته نشد',
+    } as Record<string, string>,
     signedIn: 'ورود',
     level: 'سطح اطمینان',
     sitesIn: 'سامانه‌ها',
@@ -92,6 +122,36 @@ const T = {
     mobile: 'Verified mobile number',
     sessions: 'Active sessions',
     sessionsNone: 'No active sessions.',
+    device: 'Browser',
+    thisDevice: 'This device',
+    unknownBrowser: 'Unknown browser',
+    on: (browser: SafeHtml, os: SafeHtml) => html`${browser} on ${os}`,
+    portal: 'Panjareh, the national service window',
+    scopes: {
+      openid: 'Your identifier at this site',
+      profile: 'Name, date of birth and gender',
+      national_code: 'National code',
+      phone: 'Verified mobile number',
+      offline_access: 'Continuing access, even when you are not there',
+    } as Record<string, string>,
+    done: {
+      sessionEnded: 'The session is signed out. That browser has to sign in again to go on.',
+      passkeyRemoved: 'The passkey is removed; it can no longer be used to sign in.',
+      passkeyAdded: 'The passkey is made. Next time you can sign in with it, without a text message.',
+    } as Record<string, string>,
+    siteWithdrawn: (site: string, at: string) => `You withdrew the permission of "${site}" at ${at}. The site no longer receives your information; if you sign in to it with your national identity again, it will first ask for your permission again.`,
+    reasons: {
+      'mobile not registered to this national code': 'The mobile number is not registered to this national code',
+      'code wrong': 'The one-time code was wrong',
+      'code expired': 'The one-time code had expired',
+      'code used': 'The one-time code had been used already',
+      'code locked': 'The code was cancelled after repeated wrong tries',
+      'code unknown': 'The sign-in request was not found',
+      'not in the civil registry': 'The national code is not in the civil registry',
+      'deceased in the civil registry': 'The civil registry records this person as deceased',
+      throttled: 'Too many failed tries from the same address',
+      passkey: 'The passkey was not accepted',
+    } as Record<string, string>,
     signedIn: 'Signed in',
     level: 'Level of assurance',
     sitesIn: 'Sites',
@@ -137,9 +197,51 @@ const T = {
   },
 };
 
+export const accountStrings = (lang: Lang) => T[lang];
+
+/** Browser and system names people know in Persian; others stay as their makers write them. */
+const BROWSERS_FA: Record<string, string> = { Chrome: 'کروم', Chromium: 'کرومیوم', Firefox: 'فایرفاکس', Safari: 'سافاری', 'Microsoft Edge': 'اج', Opera: 'اپرا', 'Samsung Internet for Android': 'سامسونگ اینترنت', Vivaldi: 'ویوالدی', Brave: 'بریو', 'Yandex Browser': 'یاندکس' };
+const SYSTEMS_FA: Record<string, string> = { Android: 'اندروید', iOS: 'آی‌اواس', iPadOS: 'آی‌پداواس', Windows: 'ویندوز', macOS: 'مک‌اواس', Linux: 'لینوکس', 'Chrome OS': 'کروم‌اواس', HarmonyOS: 'هارمونی‌اواس' };
+
+function productName(name: string, lang: Lang, fa: Record<string, string>): SafeHtml {
+  const known = lang === 'fa' ? fa[name] : undefined;
+  return known ? html`${known}` : html`<bdi dir="ltr" lang="en">${name}</bdi>`;
+}
+
+/** "Chrome on Android" from what was noted at sign-in. */
+export function deviceLabel(d: DeviceSummary | null, lang: Lang): SafeHtml {
+  const t = T[lang];
+  if (!d?.browser) return html`${d?.os ? productName(d.os, lang, SYSTEMS_FA) : t.unknownBrowser}`;
+  const browser = productName(d.browser, lang, BROWSERS_FA);
+  return d.os ? t.on(browser, productName(d.os, lang, SYSTEMS_FA)) : browser;
+}
+
+/** The same as plain text, for a button's accessible name. */
+function deviceText(d: DeviceSummary | null, lang: Lang): string {
+  const name = (n: string, fa: Record<string, string>) => (lang === 'fa' ? (fa[n] ?? n) : n);
+  if (!d?.browser) return d?.os ? name(d.os, SYSTEMS_FA) : T[lang].unknownBrowser;
+  return d.os ? (lang === 'fa' ? `${name(d.browser, BROWSERS_FA)} روی ${name(d.os, SYSTEMS_FA)}` : `${d.browser} on ${d.os}`) : name(d.browser, BROWSERS_FA);
+}
+
+/** A relying party's name; the portal's own in the page's language (its registered name holds both). */
+export const siteName = (clientId: string, name: string, lang: Lang): string => (clientId === PORTAL_CLIENT_ID ? T[lang].portal : name);
+
+/** What a failed sign-in's recorded reason means, in the page's language; the recorded words stay as a detail. */
+function reasonText(reason: string, lang: Lang): SafeHtml {
+  const t = T[lang];
+  const key = reason.startsWith('throttled') ? 'throttled' : reason.startsWith('passkey') ? 'passkey' : reason;
+  const known = t.reasons[key];
+  return known ? html`<span class="secondary">(${known})</span>` : html`<span class="secondary" dir="ltr"><code>${reason}</code></span>`;
+}
+
+/** A confirmation at the top of the page after an action (post/redirect/get), shown once. */
+export function confirmation(text: string | null | undefined): SafeHtml {
+  return text ? html`<div class="panel panel--confirmation" role="status"><p><strong>${text}</strong></p></div>` : html``;
+}
+
 export function accountPage(
   lang: Lang,
-  o: { csrf: string; nationalCode: string; person: RegistryPerson | null; mobile: string | null; sessions: ActiveSession[]; sites: ConnectedSite[]; signIns: SignInRow[]; passkeys: PasskeyRow[]; passkeyAddAllowed: boolean },
+  o: { csrf: string; nationalCode: string; person: RegistryPerson | null; mobile: string | null; sessions: ActiveSession[]; sites: ConnectedSite[]; signIns: SignInRow[]; passkeys: PasskeyRow[]; passkeyAddAllowed: boolean; notice?: string | null },
 ): string {
   const t = T[lang];
   const p = prefix(lang);
@@ -150,7 +252,7 @@ export function accountPage(
     title: t.title,
     path: '/account',
     noindex: true,
-    body: html`<h1>${t.title}</h1>
+    body: html`${confirmation(o.notice)}<h1>${t.title}</h1>
 <form method="post" action="${p}/account/signout">${csrf}<button class="button button--secondary" type="submit">${t.signOut}</button></form>
 <nav aria-label="${t.myData}"><ul class="inline-list">
 <li><a href="${p}/inquiries">${t.inquiries}</a></li>
@@ -159,21 +261,21 @@ export function accountPage(
 </ul></nav>
 <h2>${t.registry}</h2>
 <dl class="summary-list">
-<div><dt>${t.code}</dt><dd>${digits(o.nationalCode, lang)}</dd></div>
+<div><dt>${t.code}</dt><dd><bdi dir="ltr">${digits(o.nationalCode, lang)}</bdi></dd></div>
 ${person ? html`<div><dt>${t.name}</dt><dd>${person.firstName[lang]} ${person.lastName[lang]}</dd></div>
 <div><dt>${t.father}</dt><dd>${person.fatherName[lang]}</dd></div>
 <div><dt>${t.birth}</dt><dd>${fmtDate(`${person.birthDate}T12:00:00Z`, lang)}</dd></div>
 <div><dt>${t.gender}</dt><dd>${t.genders[person.gender]}</dd></div>` : ''}
-${o.mobile ? html`<div><dt>${t.mobile}</dt><dd dir="ltr">${digits(o.mobile, lang)}</dd></div>` : ''}
+${o.mobile ? html`<div><dt>${t.mobile}</dt><dd><bdi dir="ltr">${digits(o.mobile, lang)}</bdi></dd></div>` : ''}
 </dl>
 <p class="secondary">${t.registryNote}</p>
-<h2>${t.sessions}</h2>
-${o.sessions.length === 0 ? html`<p>${t.sessionsNone}</p>` : html`<table><thead><tr><th scope="col">${t.signedIn}</th><th scope="col">${t.level}</th><th scope="col">${t.sitesIn}</th><th scope="col"><span class="visually-hidden">${t.endSession}</span></th></tr></thead><tbody>
-${o.sessions.map((s) => html`<tr><td>${fmtDateTime(s.signedInAt, lang)}</td><td>${s.acr ? (t.loa[s.acr] ?? s.acr) : '-'}</td><td>${s.sites.join('، ')}</td><td><form method="post" action="${p}/account/sessions/${s.id}/end">${csrf}<button class="button button--secondary" type="submit">${t.endSession}</button></form></td></tr>`)}
+<h2 id="sessions">${t.sessions}</h2>
+${o.sessions.length === 0 ? html`<p>${t.sessionsNone}</p>` : html`<table><thead><tr><th scope="col">${t.device}</th><th scope="col">${t.signedIn}</th><th scope="col">${t.level}</th><th scope="col">${t.sitesIn}</th><th scope="col"><span class="visually-hidden">${t.endSession}</span></th></tr></thead><tbody>
+${o.sessions.map((s) => html`<tr${s.current ? html` class="current-session"` : ''}><td>${deviceLabel(s.device, lang)}${s.current ? html` <strong class="tag">${t.thisDevice}</strong>` : ''}</td><td>${fmtDateTime(s.signedInAt, lang)}</td><td>${s.acr ? (t.loa[s.acr] ?? s.acr) : '-'}</td><td>${s.sites.map((x, i) => html`${i > 0 ? (lang === 'fa' ? '، ' : ', ') : ''}${siteName(x.clientId, x.name, lang)}`)}</td><td><form method="post" action="${p}/account/sessions/${s.id}/end">${csrf}<button class="button button--secondary" type="submit" aria-label="${t.endSession}: ${deviceText(s.device, lang)}${s.current ? ` (${t.thisDevice})` : ''}">${t.endSession}</button></form></td></tr>`)}
 </tbody></table>`}
-<h2>${t.sites}</h2>
+<h2 id="sites">${t.sites}</h2>
 ${o.sites.length === 0 ? html`<p>${t.sitesNone}</p>` : html`<table><thead><tr><th scope="col">${t.sitesIn}</th><th scope="col">${t.data}</th><th scope="col">${t.since}</th><th scope="col"><span class="visually-hidden">${t.revoke}</span></th></tr></thead><tbody>
-${o.sites.map((g) => html`<tr><td>${g.name}</td><td dir="ltr">${g.scope}</td><td>${fmtDate(g.since, lang)}</td><td><form method="post" action="${p}/account/sites/${g.grantId}/revoke">${csrf}<button class="button button--secondary" type="submit">${t.revoke}</button></form></td></tr>`)}
+${o.sites.map((g) => html`<tr><td>${g.name}</td><td><ul class="list-bullet">${g.scopes.filter((sc) => t.scopes[sc]).map((sc) => html`<li>${t.scopes[sc]}</li>`)}</ul></td><td>${fmtDate(g.since, lang)}</td><td><form method="post" action="${p}/account/sites/${g.grantId}/revoke">${csrf}<button class="button button--secondary" type="submit" aria-label="${t.revoke}: ${g.name}">${t.revoke}</button></form></td></tr>`)}
 </tbody></table>`}
 <h2 id="passkeys">${t.passkeys}</h2>
 <p>${t.passkeysLead}</p>
@@ -194,7 +296,7 @@ ${o.passkeyAddAllowed ? html`<form id="passkey-add" data-options="/account/passk
 <p><a class="button button--secondary" href="${p}/account/signin?reauth=1&amp;return=${encodeURIComponent(`${p}/account#passkeys`)}">${t.passkeyReauthLink}</a></p>`}
 <h2>${t.log}</h2>
 <table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.method}</th><th scope="col">${t.result}</th><th scope="col">${t.sitesIn}</th><th scope="col">${t.address}</th></tr></thead><tbody>
-${o.signIns.map((e) => html`<tr><td>${fmtDateTime(e.at, lang)}</td><td>${t.methods[e.method] ?? e.method}</td><td>${e.outcome === 'success' ? t.ok : e.outcome === 'code_sent' ? t.codeSent : html`${t.failed}${e.reason ? html` <span class="secondary" lang="en" dir="ltr">(${e.reason})</span>` : ''}`}</td><td>${e.site ?? '-'}</td><td dir="ltr">${e.ip ?? '-'}</td></tr>`)}
+${o.signIns.map((e) => html`<tr><td>${fmtDateTime(e.at, lang)}</td><td>${t.methods[e.method] ?? e.method}</td><td>${e.outcome === 'success' ? t.ok : e.outcome === 'code_sent' ? t.codeSent : html`${t.failed}${e.reason ? html` ${reasonText(e.reason, lang)}` : ''}`}</td><td>${e.site ?? '-'}</td><td><bdi dir="ltr">${e.ip ?? '-'}</bdi></td></tr>`)}
 </tbody></table>`,
   });
 }

@@ -53,7 +53,7 @@ export class RelyingParty {
     const tokens = await oidc.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: checks.verifier, expectedState: checks.state, expectedNonce: checks.nonce });
     const claims = tokens.claims()!;
     const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
-    return { idToken: tokens.id_token!, subject: claims.sub, sid: (claims.sid as string | undefined) ?? null, acr: (claims.acr as string | undefined) ?? null, nationalCode: String(info.national_code ?? '') };
+    return { idToken: tokens.id_token!, subject: claims.sub, sid: (claims.sid as string | undefined) ?? null, acr: (claims.acr as string | undefined) ?? null, nationalCode: String(info.national_code ?? ''), name: displayName(info) };
   }
 
   async endSessionUrl(idToken: string, postLogoutRedirectUri: string): Promise<string> {
@@ -75,4 +75,11 @@ export class RelyingParty {
     if (typeof payload.sid !== 'string' || !payload.sid) throw new Error('the logout token names no session');
     return payload.sid;
   }
+}
+
+/** The name the provider released (Persian in `name`, English in `name#en`), or null when the profile scope was not granted. */
+function displayName(info: Record<string, unknown>): { fa: string; en: string } | null {
+  const fa = typeof info.name === 'string' ? info.name : '';
+  const en = typeof info['name#en'] === 'string' ? (info['name#en'] as string) : '';
+  return fa || en ? { fa: fa || en, en: en || fa } : null;
 }

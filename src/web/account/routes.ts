@@ -3,10 +3,11 @@ import { registrationResponseSchema, type NationalIdentity, type PortalSession }
 import { AppError } from '../../platform/errors.js';
 import { sharedSecret } from '../../platform/secrets.js';
 import type { DatabaseHandle } from '../../platform/db.js';
-import { prefix, type Lang } from '../i18n.js';
+import { setFlash, takeFlash } from '../flash.js';
+import { fmtDateTime, prefix, type Lang } from '../i18n.js';
 import { jsonGuard } from '../signin/json-guard.js';
 import { messagePage } from '../signin/pages.js';
-import { accountPage } from './pages.js';
+import { accountPage, accountStrings, siteName } from './pages.js';
 import { RelyingParty } from './relying-party.js';
 
 /**
@@ -67,6 +68,16 @@ function authenticatedRecently(session: PortalSession, now = Date.now()): boolea
   }
 }
 
+/** What the last action on My Panjareh did, carried to the page it redirects to and shown there once. */
+type Notice = { kind: 'sessionEnded' | 'passkeyRemoved' | 'passkeyAdded' } | { kind: 'siteWithdrawn'; clientId: string; at: string };
+const NOTICE_FLASH = 'pj_account_notice';
+
+function noticeText(n: Notice | undefined, names: Map<string, string>, lang: Lang): string | null {
+  if (!n) return null;
+  if (n.kind === 'siteWithdrawn') return accountStrings(lang).siteWithdrawn(names.get(n.clientId) ?? n.clientId, fmtDateTime(n.at, lang));
+  return accountStrings(lang).done[n.kind] ?? null;
+}
+
 /** Makes the signed-in person (or null) known to every route of the portal: call on the root instance. */
 export function recognisePeople(app: FastifyInstance, identity: NationalIdentity): void {
   app.decorateRequest('person', null);
@@ -109,7 +120,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
       const person = req.person!;
       const [found, sessions, sites, signIns, names, keys] = await Promise.all([
         identity.people.bySubject(person.subject),
-        identity.accounts.sessions(person.subject),
+        identity.accounts.sessions(person.subject, person.sid),
         identity.accounts.sites(person.subject),
         identity.people.signIns(person.nationalCode, 30),
         identity.clients.names(),
@@ -124,7 +135,8 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
           mobile: await identity.people.mobileOf(person.nationalCode),
           sessions,
           sites,
-          signIns: signIns.map((e) => ({ at: e.at, method: e.method, outcome: e.outcome, reason: e.reason, site: e.clientId ? (names.get(e.clientId) ?? e.clientId) : null, ip: e.ip })),
+          signIns: signIns.map((e) => ({ at: e.at, method: e.method, outcome: e.outcome, reason: e.reason, site: e.clientId ? siteName(e.clientId, names.get(e.clientId) ?? e.clientId, lang) : null, ip: e.ip })),
+          notice: noticeText(takeFlash<Notice>(req, reply, NOTICE_FLASH, p), names, lang),
           passkeyAddAllowed: authenticatedRecently(person),
           passkeys: keys.map((k) => ({ credentialId: k.credentialId, nickname: k.nickname, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt, synced: k.deviceType === 'multiDevice' })),
         }),
@@ -133,17 +145,20 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
 
     app.post<{ Params: { id: string } }>(`${p}/sessions/:id/end`, { preHandler: [app.csrfProtection, requirePerson], schema: { params: idParams } }, async (req, reply) => {
       await identity.accounts.endSession(req.person!.subject, req.params.id, req.person!.nationalCode, meta(req));
-      return reply.redirect(p, 303);
+      setFlash(reply, NOTICE_FLASH, p, { kind: 'sessionEnded' } satisfies Notice, opts.secureCookies);
+      return reply.redirect(`${p}#sessions`, 303);
     });
 
     app.post<{ Body: { credential_id: string } }>(`${p}/passkeys/remove`, { preHandler: [app.csrfProtection, requirePerson], schema: { body: removePasskeyBody } }, async (req, reply) => {
       await passkeys.passkeys.remove(req.person!.nationalCode, req.body.credential_id, { meta: meta(req) });
+      setFlash(reply, NOTICE_FLASH, p, { kind: 'passkeyRemoved' } satisfies Notice, opts.secureCookies);
       return reply.redirect(`${p}#passkeys`, 303);
     });
 
     app.post<{ Params: { id: string } }>(`${p}/sites/:id/revoke`, { preHandler: [app.csrfProtection, requirePerson], schema: { params: idParams } }, async (req, reply) => {
-      await identity.accounts.revokeSite(req.person!.subject, req.params.id, req.person!.nationalCode, meta(req));
-      return reply.redirect(p, 303);
+      const { clientId } = await identity.accounts.revokeSite(req.person!.subject, req.params.id, req.person!.nationalCode, meta(req));
+      setFlash(reply, NOTICE_FLASH, p, { kind: 'siteWithdrawn', clientId, at: new Date().toISOString() } satisfies Notice, opts.secureCookies);
+      return reply.redirect(`${p}#sites`, 303);
     });
   }
 
@@ -160,6 +175,8 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
 
   app.post<{ Body: { credential: unknown; nickname?: string } }>('/account/passkeys', { ...guarded, preHandler: signedIn, schema: { body: addPasskeyBody } }, async (req, reply) => {
     const added = await passkeys.add(req.person!.nationalCode, req.body.credential, { nickname: req.body.nickname, meta: meta(req) });
+    // The script goes on to My Panjareh (in whichever language it was opened), which confirms it once.
+    for (const lang of ['fa', 'en'] as Lang[]) setFlash(reply, NOTICE_FLASH, `${prefix(lang)}/account`, { kind: 'passkeyAdded' } satisfies Notice, opts.secureCookies);
     return reply.status(201).header('cache-control', 'no-store').send({ passkey: { nickname: added.nickname, createdAt: added.createdAt } });
   });
 
@@ -204,7 +221,7 @@ export async function accountRoutes(app: FastifyInstance, opts: AccountOptions) 
       }
       throw new AppError(503, 'identity_unavailable', { fa: 'سامانهٔ ورود اکنون پاسخ نمی‌دهد؛ کمی بعد دوباره تلاش کنید.', en: 'The sign-in service is not answering now; try again shortly.' });
     }
-    const token = await identity.portalSessions.open({ nationalCode: done.nationalCode, subject: done.subject, idToken: done.idToken, sid: done.sid, acr: done.acr });
+    const token = await identity.portalSessions.open({ nationalCode: done.nationalCode, subject: done.subject, idToken: done.idToken, sid: done.sid, acr: done.acr, name: done.name });
     reply.setCookie(SESSION_COOKIE, token, { ...cookieOpts, maxAge: 12 * 3600 });
     return reply.redirect(flow.r, 303);
   });

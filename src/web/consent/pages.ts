@@ -6,20 +6,29 @@ import { STRINGS } from './strings.js';
 
 /** The citizen's consent page, their list of consents and their data tracker. */
 
+/** A name in both languages; `fa` falls back to the registered name when no Persian one is known. */
+export interface Names {
+  fa: string;
+  en: string;
+}
+
 export interface Party {
   /** Subsystem id `INSTANCE/CLASS/MEMBER/SUBSYSTEM`. */
   subsystem: string;
-  subsystemName: string | null;
+  subsystemName: Names | null;
   /** Member id `INSTANCE/CLASS/MEMBER`. */
   member: string;
-  memberName: string | null;
+  /** The organisation's name from the catalogue, else the member's name on the exchange. */
+  memberName: Names | null;
+  /** The national portal itself, reading for a signed-in person their own records. */
+  portal?: boolean;
 }
 
 export interface ServiceView {
   id: string;
-  name: string | null;
+  name: Names | null;
   classification: string;
-  provider: string | null;
+  provider: Names | null;
 }
 
 export interface ConsentView {
@@ -44,15 +53,35 @@ export interface AccessView {
 const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
 
 /** Ids are Latin and left-to-right in either language. */
-const id = (s: string) => html`<span dir="ltr">${s}</span>`;
-/** A business's own words (purpose, legal basis) with digits in the reader's script, like the rest of a Persian page. */
-const text = (s: string, lang: Lang) => digits(s, lang);
+const id = (s: string) => html`<bdi dir="ltr">${s}</bdi>`;
+const HAS_PERSIAN = /[\u0600-\u06FF]/;
+/**
+ * A business's or authority's own words (a purpose, a legal basis), shown as written: digits in the
+ * reader's script on a Persian page, and words written only in English marked as English and
+ * isolated, so they neither read as Persian to a screen reader nor scramble the sentence around them.
+ */
+function text(s: string, lang: Lang): SafeHtml {
+  if (lang === 'fa' && !HAS_PERSIAN.test(s)) return html`<span lang="en" dir="ltr">${s}</span>`;
+  return html`<bdi>${digits(s, lang)}</bdi>`;
+}
+const named = (n: Names, lang: Lang) => text(n[lang], lang);
 
 function party(p: Party, lang: Lang): SafeHtml {
-  return html`<strong>${p.memberName ? text(p.memberName, lang) : id(p.member)}</strong>${p.subsystemName ? html` — ${text(p.subsystemName, lang)}` : ''} <span class="secondary" dir="ltr">${p.subsystem}</span>`;
+  return html`<strong>${p.memberName ? named(p.memberName, lang) : id(p.member)}</strong>${p.subsystemName ? html` — ${named(p.subsystemName, lang)}` : ''} <span class="secondary">${id(p.subsystem)}</span>`;
 }
 
-const serviceName = (s: ServiceView, lang: Lang) => (s.name ? text(s.name, lang) : id(s.id));
+const serviceName = (s: ServiceView, lang: Lang) => (s.name ? named(s.name, lang) : id(s.id));
+
+/** What a refusal means for the person, in words; the exchange's code stays beside it for support. */
+function refusal(errorType: string | null, lang: Lang): SafeHtml {
+  const t = STRINGS[lang];
+  if (!errorType) return html`${t.refused}`;
+  // The most specific code we have words for: `Server.ServerProxy.ServiceFailed.Timeout` is a ServiceFailed.
+  const parts = errorType.split('.');
+  const key = parts.map((_, i) => parts.slice(0, parts.length - i).join('.')).find((k) => t.refusals[k]);
+  const reason = key ? t.refusals[key] : t.refusalOther;
+  return html`${t.refused}: ${reason} <span class="secondary"><bdi dir="ltr"><code>${errorType}</code></bdi></span>`;
+}
 
 const daysLeft = (iso: string) => Math.max(0, Math.ceil((Date.parse(iso) - Date.now()) / 86_400_000));
 
@@ -68,26 +97,32 @@ export function consentPage(lang: Lang, v: ConsentView, csrf: string): string {
   const p = prefix(lang);
   const c = v.consent;
   const action = `${p}/consents/${c.id}`;
-  const notes: Record<string, string> = { active: t.approved, rejected: t.rejectedNote, revoked: t.revokedNote, expired: t.expiredNote };
+  const decided = c.decidedAt ? fmtDateTime(c.decidedAt, lang) : null;
+  const revoked = c.revokedAt ? fmtDateTime(c.revokedAt, lang) : null;
+  const notes: Record<string, SafeHtml> = {
+    active: html`<div class="panel panel--confirmation" role="status"><h2>${t.approvedTitle}</h2><p>${t.approved(decided ?? '', fmtDate(c.expiresAt, lang))}</p><p>${t.approvedNext}</p></div>`,
+    rejected: html`<div class="panel" role="status"><p>${t.rejectedNote(decided ?? '')}</p></div>`,
+    revoked: html`<div class="panel panel--confirmation" role="status"><h2>${t.revokedTitle}</h2><p>${t.revokedNote(revoked ?? '')}</p></div>`,
+    expired: html`<div class="panel" role="status"><p>${t.expiredNote}</p></div>`,
+  };
   return page({
     lang,
     title: t.requestTitle,
     path: `/consents/${c.id}`,
     noindex: true,
-    body: html`${accountNav(lang)}<h1>${t.requestTitle}</h1>
+    body: html`${accountNav(lang)}${notes[v.status] ?? ''}<h1>${t.requestTitle}</h1>
 <p class="lead">${t.requestLead}</p>
 <dl class="summary-list">
 <div><dt>${t.who}</dt><dd>${party(v.consumer, lang)}</dd></div>
-<div><dt>${t.memberId}</dt><dd dir="ltr">${v.consumer.member}</dd></div>
+<div><dt>${t.memberId}</dt><dd>${id(v.consumer.member)}</dd></div>
 <div><dt>${t.purpose}</dt><dd>${text(c.purpose, lang)}</dd></div>
 <div><dt>${t.duration}</dt><dd>${t.until(fmtDate(c.expiresAt, lang), fmtNumber(daysLeft(c.expiresAt), lang))}</dd></div>
-<div><dt>${t.status}</dt><dd><strong>${t.statuses[v.status] ?? v.status}</strong></dd></div>
+<div><dt>${t.status}</dt><dd><strong>${t.statuses[v.status] ?? v.status}</strong>${v.status === 'revoked' && revoked ? html` (${revoked})` : ''}</dd></div>
 </dl>
 <h2>${t.data}</h2>
 <table><thead><tr><th scope="col">${t.service}</th><th scope="col">${t.provider}</th><th scope="col">${t.classification}</th></tr></thead><tbody>
-${v.services.map((s) => html`<tr><td>${serviceName(s, lang)} <span class="secondary" dir="ltr">${s.id}</span></td><td>${s.provider ? text(s.provider, lang) : id(s.id.split('/').slice(0, 3).join('/'))}</td><td>${t.classifications[s.classification] ?? s.classification}</td></tr>`)}
+${v.services.map((s) => html`<tr><td>${serviceName(s, lang)} <span class="secondary">${id(s.id)}</span></td><td>${s.provider ? named(s.provider, lang) : id(s.id.split('/').slice(0, 3).join('/'))}</td><td>${t.classifications[s.classification] ?? s.classification}</td></tr>`)}
 </tbody></table>
-${notes[v.status] ? html`<p>${notes[v.status]}</p>` : ''}
 ${
   v.status === 'requested'
     ? html`<p class="secondary">${t.revokeNote}</p>
@@ -124,7 +159,7 @@ ${
     ? html`<p>${t.none}</p>`
     : html`<table><thead><tr><th scope="col">${t.who}</th><th scope="col">${t.data}</th><th scope="col">${t.purpose}</th><th scope="col">${t.status}</th><th scope="col">${t.duration}</th><th scope="col"><span class="visually-hidden">${t.details}</span></th></tr></thead><tbody>
 ${items.map(
-  (v) => html`<tr id="consent-${v.consent.id}"><td>${party(v.consumer, lang)}</td><td>${v.services.map((s, i) => html`${i > 0 ? (lang === 'fa' ? '، ' : ', ') : ''}${serviceName(s, lang)}`)}</td><td>${text(v.consent.purpose, lang)}</td><td>${t.statuses[v.status] ?? v.status}</td><td>${fmtDate(v.consent.expiresAt, lang)}</td><td>${
+  (v) => html`<tr id="consent-${v.consent.id}"><td>${party(v.consumer, lang)}</td><td>${v.services.map((s, i) => html`${i > 0 ? (lang === 'fa' ? '، ' : ', ') : ''}${serviceName(s, lang)}`)}</td><td>${text(v.consent.purpose, lang)}</td><td>${t.statuses[v.status] ?? v.status}${v.status === 'revoked' && v.consent.revokedAt ? html`<br><span class="secondary">${fmtDateTime(v.consent.revokedAt, lang)}</span>` : ''}</td><td>${fmtDate(v.consent.expiresAt, lang)}</td><td>${
     v.status === 'active'
       ? html`<form method="post" action="${p}/account/consents/${v.consent.id}/revoke">${csrfField(csrf)}<button class="button button--secondary" type="submit">${t.revoke}</button></form>`
       : html`<a href="${p}/consents/${v.consent.id}">${v.status === 'requested' ? t.review : t.details}</a>`
@@ -154,9 +189,9 @@ ${
     : html`<p>${t.total(fmtNumber(o.total, lang))}</p>
 <table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.consumer}</th><th scope="col">${t.service}</th><th scope="col">${t.basis}</th><th scope="col">${t.outcome}</th></tr></thead><tbody>
 ${o.items.map(
-  (a) => html`<tr><td>${fmtDateTime(a.at, lang)}</td><td>${a.consumer ? party(a.consumer, lang) : '-'}</td><td>${a.service ? html`${a.service.name ? text(a.service.name, lang) : ''} <span class="secondary" dir="ltr">${a.service.id}</span>` : html`<span dir="ltr">${a.serviceId ?? '-'}</span>`}</td><td>${
-    a.consentId ? html`<a href="${p}/consents/${a.consentId}">${t.consent}</a>` : a.legalBasis ? html`${t.legalBasis}: ${text(a.legalBasis, lang)}` : '-'
-  }</td><td>${a.ok ? t.provided : html`${t.refused}${a.errorType ? html` <span class="secondary" dir="ltr">(${a.errorType})</span>` : ''}`}</td></tr>`,
+  (a) => html`<tr><td>${fmtDateTime(a.at, lang)}</td><td>${a.consumer ? party(a.consumer, lang) : '-'}</td><td>${a.service ? html`${a.service.name ? named(a.service.name, lang) : ''} <span class="secondary">${id(a.service.id)}</span>` : a.serviceId ? id(a.serviceId) : '-'}</td><td>${
+    a.consentId ? html`<a href="${p}/consents/${a.consentId}">${t.consent}</a>` : a.consumer?.portal ? t.ownRequest : a.legalBasis ? html`${t.legalBasis}: ${text(a.legalBasis, lang)}` : '-'
+  }</td><td>${a.ok ? t.provided : refusal(a.errorType, lang)}</td></tr>`,
 )}
 </tbody></table>
 ${

@@ -5,7 +5,8 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { KeyStore } from '../../platform/keys.js';
 import { prefix, type Lang } from '../i18n.js';
 import type { WebDeps } from '../index.js';
-import { consentListPage, consentPage, dataAccessPage, notYoursPage, type AccessView, type ConsentView, type Party, type ServiceView } from './pages.js';
+import { PORTAL_CLIENT } from '../inquiries/credentials.js';
+import { consentListPage, consentPage, dataAccessPage, notYoursPage, type AccessView, type ConsentView, type Names, type Party, type ServiceView } from './pages.js';
 
 /**
  * Consent between a business and a citizen, and the citizen's data tracker.
@@ -80,10 +81,14 @@ export async function consentRoutes(app: FastifyInstance, opts: WebDeps) {
     return who;
   }
 
+  /** A name in both languages: the Persian one when known, else the registered one on both. */
+  const names = (x: { name: string | null; nameFa: string | null } | undefined): Names | null => (x?.name || x?.nameFa ? { fa: x.nameFa || x.name!, en: x.name || x.nameFa! } : null);
+  /** An agency or business as people know it: its catalogue organisation's name, else its name on the exchange. */
+  const memberNames = (member: string): Names | null => opts.catalog.read.organizationOfMember(member)?.name ?? names(exchange.state.members.get(member));
   const party = (subsystem: string): Party => {
     const s = exchange.state.subsystems.get(subsystem);
     const member = s?.member ?? subsystem.split('/').slice(0, 3).join('/');
-    return { subsystem, subsystemName: s?.name ?? null, member, memberName: exchange.state.members.get(member)?.name ?? null };
+    return { subsystem, subsystemName: names(s), member, memberName: memberNames(member), portal: subsystem === PORTAL_CLIENT };
   };
   const serviceViews = async (ids: string[]): Promise<Map<string, ServiceView>> => {
     const out = new Map<string, ServiceView>();
@@ -91,7 +96,7 @@ export async function consentRoutes(app: FastifyInstance, opts: WebDeps) {
       [...new Set(ids)].map(async (id) => {
         const s = await exchange.registry.service(id);
         const member = id.split('/').slice(0, 3).join('/');
-        out.set(id, { id, name: s?.name ?? null, classification: s?.classification ?? exchange.state.services.get(id)?.classification ?? 'personal', provider: exchange.state.members.get(member)?.name ?? null });
+        out.set(id, { id, name: names(s), classification: s?.classification ?? exchange.state.services.get(id)?.classification ?? 'personal', provider: memberNames(member) });
       }),
     );
     return out;
@@ -167,7 +172,8 @@ export async function consentRoutes(app: FastifyInstance, opts: WebDeps) {
     app.post<{ Params: { id: string } }>(`${p}/account/consents/:id/revoke`, { preHandler: app.csrfProtection, schema: { params: idParams } }, async (req, reply) => {
       if (!req.person) return signIn(req, reply, `${p}/account/consents`);
       await exchange.consents.revoke(req.params.id, { subject: meta(req).nationalCode, actor: `person:${meta(req).nationalCode}` });
-      return reply.redirect(`${p}/account/consents`, 303);
+      // The consent's own page confirms it: revoked, when, and what that means (and says so again on a refresh).
+      return reply.redirect(`${p}/consents/${req.params.id}`, 303);
     });
 
     app.get<{ Querystring: { page?: number } }>(

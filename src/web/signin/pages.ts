@@ -1,5 +1,5 @@
 import { html, type SafeHtml } from '../html.js';
-import { digits, type Lang } from '../i18n.js';
+import { digits, t as common, type Lang } from '../i18n.js';
 import { page } from '../layout.js';
 import { s } from './strings.js';
 
@@ -20,16 +20,37 @@ const base = (c: SigninContext) => `/signin/${c.uid}`;
 const hidden = (c: SigninContext) => html`<input type="hidden" name="_csrf" value="${c.csrf}"><input type="hidden" name="lang" value="${c.lang}">`;
 const altHref = (c: SigninContext, path: string) => `${path}?lang=${c.lang === 'fa' ? 'en' : 'fa'}`;
 
-function errors(messages: string[], lang: Lang): SafeHtml {
-  if (messages.length === 0) return html``;
-  return html`<div class="error-summary" role="alert" tabindex="-1"><h2>${lang === 'fa' ? 'مشکلی هست' : 'There is a problem'}</h2><ul>${messages.map((m) => html`<li>${m}</li>`)}</ul></div>`;
+/** A problem with what was sent: with `field`, about that field (its id), else about the request as a whole. */
+export interface Problem {
+  field?: string;
+  message: string;
+}
+
+/** Every problem at once, at the top, each linking to its field; the same heading as every other form. */
+function errors(problems: Problem[], lang: Lang): SafeHtml {
+  if (problems.length === 0) return html``;
+  return html`<div class="error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title"><h2 id="error-summary-title">${common(lang).problem}</h2><ul>${problems.map((p) =>
+    p.field ? html`<li><a href="#${p.field}">${p.message}</a></li>` : html`<li>${p.message}</li>`,
+  )}</ul></div>`;
+}
+
+/**
+ * A text input with its label, hint and, when it has a problem, the message: the field is marked
+ * invalid and described by both, so a screen reader reads the message with the field.
+ */
+function input(o: { id: string; label: string; hint: string; problems: Problem[]; attrs: SafeHtml; value?: string }): SafeHtml {
+  const problem = o.problems.find((p) => p.field === o.id);
+  const described = problem ? `${o.id}-hint ${o.id}-error` : `${o.id}-hint`;
+  return html`<div class="form-group${problem ? ' form-group--error' : ''}"><label for="${o.id}">${o.label}</label><p class="hint" id="${o.id}-hint">${o.hint}</p>
+${problem ? html`<p class="error-message" id="${o.id}-error">${problem.message}</p>` : ''}<input id="${o.id}" name="${o.id}"${o.value !== undefined ? html` value="${o.value}"` : ''} ${o.attrs} aria-describedby="${described}"${problem ? html` aria-invalid="true"` : ''}></div>`;
 }
 
 function cancelForm(c: SigninContext): SafeHtml {
   return html`<form method="post" action="${base(c)}/abort">${hidden(c)}<button class="button button--secondary" type="submit">${s(c.lang).cancel}</button></form>`;
 }
 
-export function signInPage(c: SigninContext, o: { nationalCode?: string; mobile?: string; errors?: string[]; passkeys: boolean }): string {
+export function signInPage(c: SigninContext, o: { nationalCode?: string; mobile?: string; errors?: Problem[]; passkeys: boolean }): string {
+  const problems = o.errors ?? [];
   const t = s(c.lang);
   return page({
     lang: c.lang,
@@ -37,13 +58,11 @@ export function signInPage(c: SigninContext, o: { nationalCode?: string; mobile?
     path: base(c),
     altHref: altHref(c, base(c)),
     noindex: true,
-    body: html`${errors(o.errors ?? [], c.lang)}<h1>${t.signInTitle}</h1>
-<p class="lead">${t.signInLead(c.site)}</p>
+    body: html`${errors(problems, c.lang)}<h1>${t.signInTitle}</h1>
+<p class="lead">${t.signInLead(html`<bdi>${c.site}</bdi>`)}</p>
 <form method="post" action="${base(c)}/code" novalidate>${hidden(c)}
-<div class="form-group"><label for="national_code">${t.nationalCode}</label><p class="hint" id="national_code-hint">${t.nationalCodeHint}</p>
-<input type="text" id="national_code" name="national_code" value="${o.nationalCode ?? ''}" inputmode="numeric" autocomplete="off" maxlength="20" dir="ltr" aria-describedby="national_code-hint"></div>
-<div class="form-group"><label for="mobile">${t.mobile}</label><p class="hint" id="mobile-hint">${t.mobileHint}</p>
-<input type="tel" id="mobile" name="mobile" value="${o.mobile ?? ''}" inputmode="tel" autocomplete="tel" maxlength="20" dir="ltr" aria-describedby="mobile-hint"></div>
+${input({ id: 'national_code', label: t.nationalCode, hint: t.nationalCodeHint, problems, value: o.nationalCode ?? '', attrs: html`type="text" inputmode="numeric" autocomplete="off" maxlength="20" dir="ltr"` })}
+${input({ id: 'mobile', label: t.mobile, hint: t.mobileHint, problems, value: o.mobile ?? '', attrs: html`type="tel" inputmode="tel" autocomplete="tel" maxlength="20" dir="ltr"` })}
 <button class="button" type="submit">${t.sendCode}</button>
 </form>
 ${o.passkeys ? html`<section class="panel" aria-labelledby="passkey-h"><h2 id="passkey-h">${t.passkeyTitle}</h2><p>${t.passkeyLead}</p>
@@ -54,7 +73,8 @@ ${cancelForm(c)}`,
   });
 }
 
-export function otpPage(c: SigninContext, o: { mobile: string; minutes: number; errors?: string[] }): string {
+export function otpPage(c: SigninContext, o: { mobile: string; minutes: number; errors?: Problem[] }): string {
+  const problems = o.errors ?? [];
   const t = s(c.lang);
   const path = `${base(c)}/otp`;
   return page({
@@ -63,11 +83,10 @@ export function otpPage(c: SigninContext, o: { mobile: string; minutes: number; 
     path,
     altHref: altHref(c, path),
     noindex: true,
-    body: html`${errors(o.errors ?? [], c.lang)}<h1>${t.otpTitle}</h1>
-<p>${t.otpLead(digits(o.mobile, c.lang), digits(String(o.minutes), c.lang))}</p>
+    body: html`${errors(problems, c.lang)}<h1>${t.otpTitle}</h1>
+<p>${t.otpLead(html`<bdi dir="ltr">${digits(o.mobile, c.lang)}</bdi>`, digits(String(o.minutes), c.lang))}</p>
 <form method="post" action="${path}" novalidate>${hidden(c)}
-<div class="form-group"><label for="otp">${t.otp}</label><p class="hint" id="otp-hint">${t.otpHint}</p>
-<input type="text" id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" maxlength="10" dir="ltr" class="input--short" aria-describedby="otp-hint"></div>
+${input({ id: 'otp', label: t.otp, hint: t.otpHint, problems, attrs: html`type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="10" dir="ltr" class="input--short"` })}
 <button class="button" type="submit">${t.verify}</button>
 </form>
 <p><a href="${base(c)}?lang=${c.lang}">${t.startAgain}</a></p>`,
@@ -83,7 +102,7 @@ export function consentPage(c: SigninContext, o: { claims: string[]; offline: bo
     path,
     altHref: `${base(c)}?lang=${c.lang === 'fa' ? 'en' : 'fa'}`,
     noindex: true,
-    body: html`<h1>${t.consentTitle(c.site)}</h1>
+    body: html`<h1>${t.consentHeading(html`<bdi>${c.site}</bdi>`)}</h1>
 <p>${t.consentLead}</p>
 <ul class="list-bullet">${o.claims.map((k) => html`<li>${t.claims[k] ?? k}</li>`)}</ul>
 ${o.offline ? html`<p>${t.consentOffline}</p>` : ''}

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
-import { INTERACTION_PREFIX, OTP_MINUTES, SCOPE_CLAIMS, authenticationResponseSchema, maskMobile, type NationalIdentity } from '../../identity/index.js';
+import { INTERACTION_PREFIX, OTP_MINUTES, SCOPE_CLAIMS, authenticationResponseSchema, maskMobile, parseMobileNumber, parsePersonCode, PORTAL_CLIENT_ID, type NationalIdentity } from '../../identity/index.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import type { Lang } from '../i18n.js';
 import { jsonGuard } from './json-guard.js';
-import { consentPage, messagePage, otpPage, signInPage, type SigninContext } from './pages.js';
+import { consentPage, messagePage, otpPage, signInPage, type Problem, type SigninContext } from './pages.js';
 import { s } from './strings.js';
 
 /**
@@ -33,6 +33,17 @@ const bodySchema = {
 } as const;
 const uidParams = { type: 'object', properties: { uid: { type: 'string', pattern: '^[A-Za-z0-9_-]{10,64}$' } } } as const;
 
+/** Runs one field's check; its refusal becomes a problem linked to that field. */
+function checkField(field: string, check: () => unknown, lang: Lang): Problem | null {
+  try {
+    check();
+    return null;
+  } catch (e) {
+    if (!(e instanceof AppError)) throw e;
+    return { field, message: e.messages[lang] };
+  }
+}
+
 export async function signinRoutes(app: FastifyInstance, opts: SigninOptions) {
   const { identity } = opts;
   const provider = () => identity.host!.current;
@@ -56,7 +67,10 @@ export async function signinRoutes(app: FastifyInstance, opts: SigninOptions) {
 
   async function context(req: Req, reply: FastifyReply, details: { params: Record<string, unknown> }): Promise<SigninContext> {
     const client = await provider().Client.find(String(details.params.client_id));
-    return { lang: langOf(req, details), uid: req.params.uid, csrf: await reply.generateCsrf(), site: client?.clientName ?? String(details.params.client_id) };
+    const lang = langOf(req, details);
+    // The portal's registered name holds both languages; the page says it in its own.
+    const site = client?.clientId === PORTAL_CLIENT_ID ? s(lang).portalName : (client?.clientName ?? String(details.params.client_id));
+    return { lang, uid: req.params.uid, csrf: await reply.generateCsrf(), site };
   }
 
   const expired = (req: Req, reply: FastifyReply) => {
@@ -90,15 +104,23 @@ export async function signinRoutes(app: FastifyInstance, opts: SigninOptions) {
     const details = await interaction(req, reply);
     if (!details || details.prompt.name !== 'login') return expired(req, reply);
     const { national_code = '', mobile = '' } = req.body;
-    try {
-      const r = await identity.signIn.requestCode(national_code, mobile, meta(req, String(details.params.client_id)));
-      reply.setCookie(OTP_COOKIE, `${r.otpId}|${r.mobile}`, { path: `${INTERACTION_PREFIX}/${req.params.uid}`, signed: true, httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, maxAge: 600 });
-      return reply.redirect(`${INTERACTION_PREFIX}/${req.params.uid}/otp?lang=${langOf(req, details)}`, 303);
-    } catch (e) {
-      if (!(e instanceof AppError)) throw e;
-      const c = await context(req, reply, details);
-      return sendHtml(reply, signInPage(c, { nationalCode: national_code, mobile, errors: [e.messages[c.lang]], passkeys: identity.passkeysEnabled }), e.status);
+    const lang = langOf(req, details);
+    // Both fields are checked before anything is sent, so every problem is reported at once.
+    const problems = [checkField('national_code', () => parsePersonCode(national_code), lang), checkField('mobile', () => parseMobileNumber(mobile), lang)].filter((x): x is Problem => !!x);
+    let status = 400;
+    if (!problems.length) {
+      try {
+        const r = await identity.signIn.requestCode(national_code, mobile, meta(req, String(details.params.client_id)));
+        reply.setCookie(OTP_COOKIE, `${r.otpId}|${r.mobile}`, { path: `${INTERACTION_PREFIX}/${req.params.uid}`, signed: true, httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, maxAge: 600 });
+        return reply.redirect(`${INTERACTION_PREFIX}/${req.params.uid}/otp?lang=${lang}`, 303);
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e;
+        problems.push({ message: e.messages[lang] });
+        status = e.status;
+      }
     }
+    const c = await context(req, reply, details);
+    return sendHtml(reply, signInPage(c, { nationalCode: national_code, mobile, errors: problems, passkeys: identity.passkeysEnabled }), status);
   });
 
   const otpCookie = (req: Req): { otpId: string; mobile: string } | null => {
@@ -128,7 +150,9 @@ export async function signinRoutes(app: FastifyInstance, opts: SigninOptions) {
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
       const c = await context(req, reply, details);
-      return sendHtml(reply, otpPage(c, { mobile: maskMobile(sent.mobile), minutes: OTP_MINUTES, errors: [e.messages[c.lang]] }), e.status);
+      // A wrong, expired or used code is about the field; a throttled address is about the request.
+      const problem: Problem = e.code.startsWith('otp_') ? { field: 'otp', message: e.messages[c.lang] } : { message: e.messages[c.lang] };
+      return sendHtml(reply, otpPage(c, { mobile: maskMobile(sent.mobile), minutes: OTP_MINUTES, errors: [problem] }), e.status);
     }
   });
 

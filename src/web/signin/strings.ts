@@ -1,10 +1,12 @@
+import { html, type SafeHtml } from '../html.js';
 import type { Lang } from '../i18n.js';
 
 /** The words of the sign-in, consent and sign-out pages of the national identity. */
 const STRINGS = {
   fa: {
     signInTitle: 'ورود با شناسه ملی',
-    signInLead: (site: string) => `برای ورود به «${site}» با کد ملی و شماره همراهی که به نام خودتان است وارد شوید.`,
+    portalName: 'پنجره ملی خدمات دولت هوشمند',
+    signInLead: (site: SafeHtml) => html`برای ورود به «${site}» با کد ملی و شماره همراهی که به نام خودتان است وارد شوید.`,
     nationalCode: 'کد ملی',
     nationalCodeHint: '۱۰ رقم، بدون خط تیره (اتباع: کد فراگیر ۱۲ رقمی)',
     mobile: 'شماره همراه',
@@ -16,12 +18,13 @@ const STRINGS = {
     passkeyNoScript: 'ورود با کلید عبور به جاوااسکریپت مرورگر نیاز دارد.',
     passkeyFailed: 'ورود با کلید عبور انجام نشد یا لغو شد؛ دوباره تلاش کنید یا با کد پیامکی وارد شوید.',
     otpTitle: 'کد یک‌بارمصرف را وارد کنید',
-    otpLead: (mobile: string, minutes: string) => `اگر این شماره به نام کد ملی واردشده باشد، کدی ۶ رقمی به ${mobile} پیامک شد. کد تا ${minutes} دقیقه اعتبار دارد.`,
+    otpLead: (mobile: SafeHtml, minutes: string) => html`اگر این شماره به نام کد ملی واردشده باشد، کدی ۶ رقمی به ${mobile} پیامک شد. کد تا ${minutes} دقیقه اعتبار دارد.`,
     otp: 'کد یک‌بارمصرف',
     otpHint: '۶ رقم',
     verify: 'ورود',
     startAgain: 'شماره یا کد ملی را اشتباه وارد کرده‌ام',
     consentTitle: (site: string) => `«${site}» می‌خواهد این اطلاعات را از پنجره بگیرد`,
+    consentHeading: (site: SafeHtml) => html`«${site}» می‌خواهد این اطلاعات را از پنجره بگیرد`,
     consentLead: 'این اطلاعات از ثبت احوال و سامانهٔ شناسه ملی خوانده می‌شود. اگر اجازه دهید، این سامانه آن را دریافت می‌کند:',
     consentOffline: 'دسترسی ادامه‌دار: تا وقتی اجازه را پس نگرفته‌اید، بدون حضور شما هم به‌روز می‌شود.',
     consentRevoke: 'هر زمان می‌توانید این اجازه را در «پنجرهٔ من» پس بگیرید.',
@@ -51,7 +54,8 @@ const STRINGS = {
   },
   en: {
     signInTitle: 'Sign in with your national identity',
-    signInLead: (site: string) => `To sign in to "${site}", enter your national code and a mobile number registered in your name.`,
+    portalName: 'Panjareh, the national service window',
+    signInLead: (site: SafeHtml) => html`To sign in to "${site}", enter your national code and a mobile number registered in your name.`,
     nationalCode: 'National code',
     nationalCodeHint: '10 digits, no dashes (foreign nationals: the 12-digit code)',
     mobile: 'Mobile number',
@@ -63,12 +67,13 @@ const STRINGS = {
     passkeyNoScript: 'Signing in with a passkey needs JavaScript in your browser.',
     passkeyFailed: 'Signing in with a passkey did not work or was cancelled; try again, or sign in with a text-message code.',
     otpTitle: 'Enter the one-time code',
-    otpLead: (mobile: string, minutes: string) => `If this number is registered to the national code you entered, a 6-digit code was sent to ${mobile}. It is valid for ${minutes} minutes.`,
+    otpLead: (mobile: SafeHtml, minutes: string) => html`If this number is registered to the national code you entered, a 6-digit code was sent to ${mobile}. It is valid for ${minutes} minutes.`,
     otp: 'One-time code',
     otpHint: '6 digits',
     verify: 'Sign in',
     startAgain: 'I entered the wrong number or national code',
     consentTitle: (site: string) => `"${site}" wants to receive this information from Panjareh`,
+    consentHeading: (site: SafeHtml) => html`"${site}" wants to receive this information from Panjareh`,
     consentLead: 'It is read from the civil registry and the national identity. If you allow it, the site receives:',
     consentOffline: 'Continuing access: kept up to date even when you are not there, until you withdraw it.',
     consentRevoke: 'You can withdraw this permission at any time in "My Panjareh".',
