@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { DEMO_FIXTURES } from '../src/agencies/index.js';
 import { Browser as TestBrowser } from './browser.js';
-import { assertFitsWidth, axeAudit, checkPage, PHONE, report, signedIn, tp, useA11yPlatform, visualOrder } from './a11y-kit.js';
+import { assertFitsWidth, axeAudit, checkCurrent, checkPage, PHONE, report, signedIn, tp, useA11yPlatform, visualOrder } from './a11y-kit.js';
 import { follow, latestCode, outboxIds, signInToPortal } from './signin.js';
 
 /** Accessibility of the pages behind a citizen's sign-in and of the national identity's own pages, in both languages. */
@@ -31,6 +31,12 @@ describe('pages behind sign-in', () => {
       for (const path of ['/account', '/account/consents', '/account/data-access', '/inquiries', '/inquiries/civil-registry', `/consents/${consent.id}`]) {
         for (const c of both(path)) await checkPage(c, as);
       }
+      // A revoked consent says when, on its page and in the list.
+      await tp.exchange.consents.approve(consent.id, ali.nationalCode);
+      await tp.exchange.consents.revoke(consent.id, { subject: ali.nationalCode, actor: ali.nationalCode });
+      for (const path of ['/account/consents', `/consents/${consent.id}`]) {
+        for (const c of both(path)) await checkPage(c, as);
+      }
     } finally {
       await as.noJs.close();
       await as.withJs.close();
@@ -48,11 +54,25 @@ describe('pages behind sign-in', () => {
       const signin = await follow(b, auth, tp.url!);
       assert.match(signin.body, /name="national_code"/);
       const signinPath = new URL(signin.url, tp.url).pathname;
+      // The form posted empty: every problem listed and linked to its field.
+      let as = await signedIn(b);
+      try {
+        const page = await as.withJs.newPage();
+        await page.goto(signin.url.startsWith('http') ? signin.url : `${tp.url}${signin.url}`);
+        await page.locator('main form button[type=submit]').first().click();
+        await page.waitForLoadState();
+        assert.ok((await page.locator('.error-summary a[href^="#"]').count()) >= 2, 'both fields are named in the summary');
+        await checkCurrent(page, lang, `${signinPath} (posted empty)`);
+        await page.close();
+      } finally {
+        await as.noJs.close();
+        await as.withJs.close();
+      }
       const seen = await outboxIds(tp.url!, ali.mobile);
       const sent = await b.post(`${signinPath}/code`, { _csrf: TestBrowser.csrf(signin.body), national_code: ali.nationalCode, mobile: ali.mobile });
       assert.equal(sent.status, 303);
       const otpPath = new URL(sent.location!, tp.url).pathname + new URL(sent.location!, tp.url).search;
-      let as = await signedIn(b);
+      as = await signedIn(b);
       try {
         await checkPage({ path: otpPath, lang, status: 200 }, as);
       } finally {

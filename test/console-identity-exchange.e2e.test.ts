@@ -67,6 +67,8 @@ test('the authority registers a relying party through the page; the secret is sh
   const bad = await admin.post('/console/relying-parties', { _csrf: Browser.csrf(list.body), name: 'Tax office', redirect_uris: 'http://evil.example/cb', auth: 'client_secret_basic' });
   assert.equal(bad.status, 400);
   assert.match(bad.body, /باید https باشد/);
+  assert.match(bad.body, /<a href="#redirect_uris">/, 'the refusal is linked to its field');
+  assert.match(bad.body, /<textarea id="redirect_uris" name="redirect_uris" dir="ltr" required aria-invalid="true" aria-describedby="redirect_uris-error">/);
   assert.match(bad.body, /value="Tax office"/);
   const badEn = await admin.submit('/en/console/relying-parties', '/en/console/relying-parties', { name: 'Bank', redirect_uris: 'https://bank.example/cb', auth: 'private_key_jwt' });
   assert.equal(badEn.status, 400);
@@ -78,9 +80,16 @@ test('the authority registers a relying party through the page; the secret is sh
     post_logout_redirect_uris: 'https://tax.example/',
     auth: 'client_secret_basic',
   });
-  assert.equal(made.status, 200, made.body.slice(0, 400));
-  const clientId = codeIn(made.body, 'client-id')!;
-  const secret = codeIn(made.body, 'client-secret')!;
+  // Post/redirect/get: the secret shows once on the page after the redirect; a refresh shows it no more.
+  assert.equal(made.status, 303, made.body.slice(0, 400));
+  assert.equal(made.location, '/console/relying-parties/created');
+  const shown = await admin.get(made.location!);
+  assert.equal(shown.status, 200);
+  const clientId = codeIn(shown.body, 'client-id')!;
+  const secret = codeIn(shown.body, 'client-secret')!;
+  const refreshed = await admin.get(made.location!);
+  assert.ok(!refreshed.body.includes(secret) && refreshed.body.includes('دیگر نشان داده نمی‌شود'), 'the secret is shown once');
+  assert.equal((await tp.database.db.selectFrom('oidc_clients' as never).select('client_id' as never).where('name' as never, '=', 'Tax office' as never).execute()).length, 1, 'the refresh registered nothing');
   assert.match(clientId, /^rp-/);
   assert.ok(secret.length >= 40);
   const row = (await tp.database.db.selectFrom('oidc_clients' as never).selectAll().where('client_id' as never, '=', clientId as never).executeTakeFirstOrThrow()) as { secret_hash: string };
@@ -91,6 +100,11 @@ test('the authority registers a relying party through the page; the secret is sh
   assert.match(again.body, new RegExp(clientId));
   assert.ok(!again.body.includes(secret));
   assert.deepEqual((await audited('oidc.client.add')).filter((r) => r.subject === `oidc-client:${clientId}`).map((r) => r.actor), [`person:${PEOPLE.admin.nationalCode}`]);
+  // The form offers the secret in the form body too (openid-client's default), and the list says which method a site uses.
+  assert.match(again.body, /<input type="radio" id="auth-post" name="auth" value="client_secret_post">/);
+  const posted = await admin.submit('/console/relying-parties', '/console/relying-parties', { name: 'Post office site', redirect_uris: 'https://post.example/cb', auth: 'client_secret_post' });
+  assert.equal(posted.status, 303, posted.body.slice(0, 400));
+  assert.ok((await tp.identity.clients.list()).some((c) => c.name === 'Post office site' && c.auth === 'client_secret_post'));
 
   // A citizen signs in to the new site; the site exchanges the code with the secret and reads userinfo.
   const verifier = randomBytes(32).toString('base64url');
@@ -117,6 +131,7 @@ test('the authority registers a relying party through the page; the secret is sh
   assert.equal(portal.status, 400);
   const disabled = await admin.submit('/console/relying-parties', `/console/relying-parties/${clientId}/disable`, {});
   assert.equal(disabled.status, 303);
+  assert.match((await admin.get(disabled.location!)).body, /تارنما از کار افتاد/);
   assert.equal((await tokenCall(secret)).status, 401);
   assert.equal((await audited('oidc.client.disable')).length, 1);
 });
@@ -180,9 +195,12 @@ test('exchange onboarding through the pages, then a gateway call with the key ma
   const keysPage = await admin.get('/console/exchange/keys?subsystem=IR/COM/10100000001/kyc');
   assert.equal(keysPage.status, 200);
   const created = await admin.post('/console/exchange/keys', { _csrf: Browser.csrf(keysPage.body), subsystem: 'IR/COM/10100000001/kyc', label: 'production', expires: '' });
-  assert.equal(created.status, 200, created.body.slice(0, 500));
-  const key = codeIn(created.body, 'api-key')!;
+  assert.equal(created.status, 303, created.body.slice(0, 500));
+  const key = codeIn((await admin.get(created.location!)).body, 'api-key')!;
   assert.match(key, /^pjx_[0-9a-f]{12}_/);
+  const keyAgain = await admin.get(created.location!);
+  assert.ok(!keyAgain.body.includes(key) && keyAgain.body.includes('دیگر نشان داده نمی‌شود'), 'a refresh shows the key no more');
+  assert.equal((await tp.exchange.apiKeys.list('IR/COM/10100000001/kyc')).length, 1, 'and makes no new one');
   assert.ok(!(await admin.get('/console/exchange/keys')).body.includes(key), 'the key is never shown again');
 
   const path = '/r1/IR/GOV/NOCR/registry/records/records/42';
@@ -194,6 +212,9 @@ test('exchange onboarding through the pages, then a gateway call with the key ma
   const info = (await tp.exchange.apiKeys.list('IR/COM/10100000001/kyc'))[0]!;
   const revoked = await admin.submit('/console/exchange/keys', `/console/exchange/keys/${info.id}/revoke`, {});
   assert.equal(revoked.status, 303);
+  const afterRevoke = await admin.get(revoked.location!);
+  assert.match(afterRevoke.body, /role="status"><p>کلید باطل شد؛ از همین حالا هر فراخوانی با آن رد می‌شود/, 'the action ends on a confirmation');
+  assert.doesNotMatch((await admin.get(revoked.location!)).body, /کلید باطل شد/, 'shown once');
   const refused = await call(tp.url!, path, { headers: { 'x-road-client': 'IR/COM/10100000001/kyc', authorization: `ApiKey ${key}` } });
   assert.equal(refused.status, 401);
   for (const action of ['exchange.member.add', 'exchange.subsystem.add', 'exchange.service.add', 'exchange.contract.grant', 'exchange.key.create', 'exchange.key.revoke']) {

@@ -66,12 +66,22 @@ test('draft → submit → reject → edit → submit → approve; the public AP
   assert.equal(created.location, '/console/services/NOCR-0800');
   assert.equal((await api('/api/v1/services/NOCR-0800')).status, 404);
 
+  // Each action ends on the entry's page with a confirmation, shown once: a refresh shows the page without it.
+  const saved = await editor.get(created.location!);
+  assert.match(saved.body, /role="status"><p>پیش‌نویس ذخیره شد/);
+  assert.doesNotMatch((await editor.get(created.location!)).body, /پیش‌نویس ذخیره شد/, 'the confirmation is not repeated on refresh');
+
   // Submit, then the reviewer rejects with a reason: still not public.
-  assert.equal((await editor.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/submit', {})).status, 303);
+  const submitted = await editor.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/submit', {});
+  assert.equal(submitted.status, 303);
+  assert.match((await editor.get(submitted.location!)).body, /برای بررسی فرستاده شد\. بازبین مرجع ملی/, 'says what happens next');
   const noReason = await reviewer.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/reject', { reason: '' });
   assert.equal(noReason.status, 400);
-  assert.match(noReason.body, /دلیل رد را بنویسید/);
-  assert.equal((await reviewer.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/reject', { reason: 'The English title is unclear' })).status, 303);
+  assert.match(noReason.body, /<a href="#reason">دلیل رد: دلیل رد را بنویسید/, 'the missing reason is linked to its field');
+  assert.match(noReason.body, /<textarea id="reason" name="reason" maxlength="2000" aria-invalid="true" aria-describedby="reason-error">/);
+  const rejectedStep = await reviewer.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/reject', { reason: 'The English title is unclear' });
+  assert.equal(rejectedStep.status, 303);
+  assert.match((await reviewer.get(rejectedStep.location!)).body, /رد شد\. ویراستار دستگاه دلیل شما را/);
   assert.equal((await api('/api/v1/services/NOCR-0800')).status, 404);
   const rejected = await editor.get('/console/services/NOCR-0800');
   assert.match(rejected.body, /The English title is unclear/);
@@ -80,7 +90,15 @@ test('draft → submit → reject → edit → submit → approve; the public AP
   assert.equal((await editor.submit('/console/services/NOCR-0800/edit', '/console/services/NOCR-0800/edit', form('Register a marriage'))).status, 303);
   assert.equal((await editor.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/submit', {})).status, 303);
   assert.equal((await api('/api/v1/services/NOCR-0800')).status, 404);
-  assert.equal((await reviewer.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/approve', {})).status, 303);
+  // The reviewer sees the whole entry as the public will, in both languages, before approving; nothing is live yet.
+  const toReview = await reviewer.get('/console/services/NOCR-0800');
+  assert.match(toReview.body, /این خدمت هنوز منتشر نشده است/);
+  assert.match(toReview.body, /<div class="preview" lang="fa" dir="rtl"><h4>Register a marriage \(فارسی\)<\/h4>/);
+  assert.match(toReview.body, /<div class="preview" lang="en" dir="ltr"><h4>Register a marriage<\/h4>/);
+  for (const part of ['https://sabteahval.ir/marriage', 'National ID card', 'شناسنامه', '۵۰٬۰۰۰', '50,000']) assert.ok(toReview.body.includes(part), part);
+  const approved = await reviewer.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/approve', {});
+  assert.equal(approved.status, 303);
+  assert.match((await reviewer.get(approved.location!)).body, /تأیید و منتشر شد/);
   const live = await api('/api/v1/services/NOCR-0800');
   assert.equal(live.status, 200);
   assert.equal(live.json.title.en, 'Register a marriage');
@@ -93,10 +111,21 @@ test('draft → submit → reject → edit → submit → approve; the public AP
   const search = await api(`/api/v1/services?q=${encodeURIComponent('third wording')}`);
   assert.ok(!search.json.items.some((i: { code: string }) => i.code === 'NOCR-0800'), 'search does not see the draft');
 
-  // Full history, with who and when.
+  // The new draft against the live version: only what changed, field by field, both languages.
+  assert.equal((await editor.submit('/console/services/NOCR-0800', '/console/services/NOCR-0800/submit', {})).status, 303);
+  const review = await reviewer.get('/console/services/NOCR-0800');
+  assert.match(review.body, /<h2 id="changes">تغییرها نسبت به نسخهٔ منتشرشده<\/h2>/);
+  const diffRow = /<tr id="diff-title">([\s\S]*?)<\/tr>/.exec(review.body)?.[1] ?? '';
+  assert.match(diffRow, /<td class="diff-old">[\s\S]*Register a marriage[\s\S]*<td class="diff-new">[\s\S]*Marriage registration, third wording/);
+  assert.ok(!review.body.includes('id="diff-cost"') && !review.body.includes('id="diff-requirements"'), 'unchanged fields are not listed');
+
+  // Full history, with who (by name, not an account id) and when.
   const history = await reviewer.get('/console/services/NOCR-0800');
-  for (const who of [PEOPLE.editorNocr.nationalCode, PEOPLE.reviewer.nationalCode]) assert.match(history.body, new RegExp(who), 'each step names who took it');
+  for (const who of ['editorNocr Staff', 'reviewer Staff']) assert.ok(history.body.includes(who), `each step names who took it: ${who}`);
+  assert.ok(!history.body.includes('person:'), 'no account ids');
   for (const action of ['ایجاد', 'فرستادن', 'رد', 'تأیید', 'ویرایش']) assert.match(history.body, new RegExp(action));
+  const historyEn = await reviewer.get('/en/console/services/NOCR-0800');
+  assert.ok(historyEn.body.includes('editorNocr Staff') && historyEn.body.includes(PEOPLE.editorNocr.nationalCode));
 });
 
 test("an editor of another agency can't touch the entry", async () => {
@@ -110,15 +139,77 @@ test("an editor of another agency can't touch the entry", async () => {
 
 test('forms reject bad input with the fields named and keep what was typed; script stays text', async () => {
   const editor = await staffBrowser('editorNocr');
-  const bad = await editor.submit('/console/services/new', '/console/services/new', form('<script>alert(1)</script>', { code: 'NOCR-0901', online_url: 'javascript:alert(1)', processingDays: 'soon', requirements_en: 'only one line' }));
+  const bad = await editor.submit('/en/console/services/new', '/en/console/services/new', form('<script>alert(1)</script>', { code: 'NOCR-0901', online_url: 'javascript:alert(1)', processingDays: 'soon', requirements_en: 'only one line' }));
   assert.equal(bad.status, 400);
-  assert.match(bad.body, /must be a whole number/);
-  assert.match(bad.body, /same number of lines/);
+  assert.match(bad.body, /<a href="#processingDays">Processing time \(days\): must be a whole number\.<\/a>/);
+  assert.match(bad.body, /<a href="#requirements_fa">Before you start \(one per line\) \(Persian\): give the same number of lines/);
+  assert.match(bad.body, /<a href="#online_url">Address of the online service: must be an address starting http:\/\/ or https:\/\//, 'a form problem and a schema problem are listed together');
   assert.ok(!bad.body.includes('<script>alert(1)</script>'), 'typed markup is escaped');
   assert.match(bad.body, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   const badUrl = await editor.submit('/console/services/new', '/console/services/new', form('Fine title', { code: 'NOCR-0902', online_url: 'javascript:alert(1)' }));
   assert.equal(badUrl.status, 400);
-  assert.match(badUrl.body, /http:\/\/ or https:\/\//);
+  assert.match(badUrl.body, /نشانی خدمت برخط: باید نشانی وبی باشد که با <bdi dir="ltr">http:\/\/<\/bdi> یا <bdi dir="ltr">https:\/\/<\/bdi> آغاز می‌شود/, 'in the page’s language, the Latin isolated');
+  const taken = await editor.submit('/console/services/new', '/console/services/new', form('Taken', { code: 'NOCR-0001' }));
+  assert.equal(taken.status, 409 === taken.status ? 409 : 400);
+  assert.match(taken.body, /<a href="#code">شناسه خدمت: این کد خدمت قبلاً ثبت شده است/, 'a refusal of the workflow is linked to its field');
+});
+
+test('an empty new-service form lists every problem at once, each linked to its field, marked invalid, in the page’s language', async () => {
+  const editor = await staffBrowser('editorNocr');
+  for (const [path, words] of [
+    ['/console/services/new', { required: 'این مورد لازم است.', channel: 'دست‌کم یک راه دریافت خدمت را بنویسید', title: 'عنوان (فارسی)' }],
+    ['/en/console/services/new', { required: 'this is required.', channel: 'give at least one way to get the service', title: 'Title (Persian)' }],
+  ] as const) {
+    const res = await editor.submit(path, path, { organization: '' });
+    assert.equal(res.status, 400);
+    const summary = /<div class="error-summary"[\s\S]*?<\/div>/.exec(res.body)?.[0] ?? '';
+    const links = [...summary.matchAll(/<a href="#([^"]+)">([^<]+)<\/a>/g)].map((m) => m[1]);
+    assert.deepEqual(links, ['code', 'organization', 'title_fa', 'title_en', 'summary_fa', 'summary_en', 'online_url'], 'every problem, in the form’s order');
+    assert.ok(summary.includes(`${words.title}: ${words.required}`) && summary.includes(words.channel), summary);
+    assert.doesNotMatch(summary.replace(/<[^>]+>/g, ''), /title_fa|online_url|required field|must NOT/, 'no field ids or schema wording shown');
+    for (const id of links) {
+      assert.match(res.body, new RegExp(`id="${id}"[^>]*aria-invalid="true" aria-describedby="${id}-error"`), `${id} is marked invalid`);
+      assert.match(res.body, new RegExp(`<span class="error-message" id="${id}-error">`), `${id} has its message`);
+    }
+  }
+});
+
+test('the list of all services is searchable and paged, with links that work without JavaScript', async () => {
+  const reviewer = await staffBrowser('reviewer');
+  // Enough entries for three pages.
+  const many = catalogFile().services.slice(0, 1).flatMap((s) =>
+    Array.from({ length: 55 }, (_, i) => ({ ...s, code: `POST-${7000 + i}`, slug: `paged-${i}`, organization: 'POST', title: { fa: `خدمت صفحه‌بندی ${i}`, en: `Paging service ${i}` } })),
+  );
+  await tp.catalog.import({ services: many }, { actor: 'test' });
+  const first = await reviewer.get('/console');
+  assert.equal(first.status, 200);
+  assert.match(first.body, /<input type="search" id="q" name="q"/);
+  assert.match(first.body, /صفحهٔ ۱ از ۳/);
+  const next = /<a href="([^"]+)" rel="next">/.exec(first.body)?.[1];
+  assert.equal(next, '/console?page=2#all-services');
+  const second = await reviewer.get(next!.replace(/#.*/, ''));
+  assert.match(second.body, /صفحهٔ ۲ از ۳/);
+  assert.match(second.body, /rel="prev"/);
+
+  // Search by a word of the title, in Persian digits too; the page links keep the search.
+  const found = await reviewer.get(`/console?q=${encodeURIComponent('صفحه‌بندی ۵۴')}`);
+  assert.match(found.body, /<strong>۱ خدمت<\/strong>/, /<p role="status">.*/.exec(found.body)?.[0]);
+  assert.ok(found.body.includes('POST-7054') && !found.body.includes('POST-7053'), 'only matching entries');
+  assert.match((await reviewer.get(`/console?q=${encodeURIComponent('صفحه بندی')}`)).body, /<strong>۵۵ خدمت<\/strong>/, 'every word must match; a half-space is not needed');
+  const byCode = await reviewer.get('/en/console?q=post-7054');
+  assert.match(byCode.body, /<strong>1 service<\/strong>/);
+  const byOrg = await reviewer.get(`/en/console?q=${encodeURIComponent('iran post')}`);
+  assert.match(byOrg.body, /Page 1 of 3/);
+  assert.match(byOrg.body, /href="\/en\/console\?q=iran\+post&amp;page=2#all-services" rel="next"/);
+  const none = await reviewer.get('/console?q=nothing-like-this');
+  assert.match(none.body, /<strong>۰ خدمت<\/strong>/);
+  assert.equal((await reviewer.get('/console?page=99')).status, 200, 'a page past the end shows the last');
+});
+
+test('the signed-in bar names the role and the agency in the page’s language', async () => {
+  const editor = await staffBrowser('editorNocr');
+  assert.match((await editor.get('/console')).body, /\(ویراستار · سازمان ثبت احوال کشور\)/);
+  assert.match((await editor.get('/en/console')).body, /\(editor · National Organization for Civil Registration\)/);
 });
 
 test('CSRF: a form posted without the token, or with a forged one, is refused', async () => {

@@ -82,7 +82,7 @@ test('a service page renders its OpenAPI document; the raw JSON downloads with t
   const res = await get(`/developers/services/${PERSON}`);
   assert.equal(res.status, 200);
   const page = await res.text();
-  for (const part of ['GET /persons/{nationalCode}', '<code>nationalCode</code>', 'pattern ^([0-9]{10}|[0-9]{12})$', '<dt dir="ltr">404</dt>', `href="/developers/services/${PERSON}/openapi.json" download`, `IR-SANDBOX/GOV/NOCR/registry/person`, 'X-Panjareh-Consent']) {
+  for (const part of ['GET /persons/{nationalCode}', '<code dir="ltr">nationalCode</code>', 'pattern ^([0-9]{10}|[0-9]{12})$', '<dt><code dir="ltr">404</code></dt>', `href="/developers/services/${PERSON}/openapi.json" download`, `IR-SANDBOX/GOV/NOCR/registry/person`, 'X-Panjareh-Consent']) {
     assert.ok(page.includes(part), part);
   }
   assert.ok(page.includes(`${tp.url}/r1/${PERSON}/persons/${ALI}`), 'a ready example call');
@@ -113,13 +113,30 @@ test('a developer gets a sandbox key through the form and calls sandbox services
   const form = await browser.get('/developers/sandbox');
   assert.equal(form.status, 200);
   assert.ok(form.body.includes('name="terms"') && form.body.includes('IR-SANDBOX/GOV/NOCR/registry/person'));
-  const res = await browser.post('/developers/sandbox', { _csrf: Browser.csrf(form.body), name: 'سارا احمدی', email: 'sara@startup.example', organization: 'Startup', terms: 'yes' });
+  const posted = await browser.post('/developers/sandbox', { _csrf: Browser.csrf(form.body), name: 'سارا احمدی', email: 'sara@startup.example', organization: 'Startup', terms: 'yes' });
+  // Post/redirect/get: the key is shown on the page after the redirect, never in the address.
+  assert.equal(posted.status, 303);
+  assert.equal(posted.location, '/developers/sandbox/key');
+  assert.ok(!posted.body.includes('pjx_'));
+  const res = await browser.get(posted.location!);
   assert.equal(res.status, 200);
+  assert.match(res.body, /کلید آزمایشی ساخته شد/);
   const key = /id="sandbox-key">([^<]+)</.exec(res.body)?.[1];
   const client = /id="sandbox-client">([^<]+)</.exec(res.body)?.[1];
   assert.match(key ?? '', /^pjx_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
   assert.match(client ?? '', /^IR-SANDBOX\/COM\/dev-[0-9a-f]{10}\/app$/);
   sandboxKey = { key: key!, client: client! };
+
+  // A refresh shows the key no more and makes no new one.
+  const keysBefore = await tp.database.db.selectFrom('audit_log').select('id').where('action', '=', 'exchange.sandbox.register').execute();
+  const again = await browser.get('/developers/sandbox/key');
+  assert.equal(again.status, 200);
+  assert.ok(!again.body.includes('pjx_') && again.body.includes('کلید دیگر نشان داده نمی‌شود') && again.body.includes('href="/developers/sandbox"'));
+  const keysAfter = await tp.database.db.selectFrom('audit_log').select('id').where('action', '=', 'exchange.sandbox.register').execute();
+  assert.equal(keysAfter.length, keysBefore.length, 'no key was made by the refresh');
+  // A forged or replayed-elsewhere cookie opens nothing.
+  const forged = await fetch(`${tp.url}/developers/sandbox/key`, { headers: { cookie: 'panjareh_sandbox_key=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', accept: 'text/html' } });
+  assert.ok(!(await forged.text()).includes('pjx_'));
   const headers = { 'x-road-client': client!, authorization: `ApiKey ${key}` };
 
   const person = await call(tp.url!, `/r1/IR-SANDBOX/GOV/NOCR/registry/person/persons/${ALI}`, { headers });
@@ -161,7 +178,7 @@ test('bad form input: 400 with the problems in the page’s language; no CSRF to
   assert.equal(fa.status, 400);
   assert.ok(fa.body.includes('نشانی رایانامه درست نیست') && fa.body.includes('نام باید ۲ تا ۱۰۰ نویسه باشد') && fa.body.includes('شرایط محیط آزمایشی'));
   assert.ok(fa.body.includes('value="not-an-email"'), 'what was typed is kept');
-  assert.ok(!fa.body.includes('sandbox-key'));
+  assert.ok(!fa.body.includes('id="sandbox-key"'));
   const en = await browser.submit('/en/developers/sandbox', '/en/developers/sandbox', { name: 'Sara', email: 'sara@', terms: 'yes' });
   assert.equal(en.status, 400);
   assert.ok(en.body.includes('The e-mail address is not valid') && !en.body.includes('The name must be'));
@@ -175,11 +192,11 @@ test('limits: three keys a day per address, and the form itself is rate-limited 
   const browser = new Browser(tp.url!);
   // One key was made from this address already (the key test).
   for (const email of ['b@startup.example', 'c@startup.example']) {
-    assert.equal((await browser.submit('/en/developers/sandbox', '/en/developers/sandbox', { name: 'Dev', email, terms: 'yes' })).status, 200, email);
+    assert.equal((await browser.submit('/en/developers/sandbox', '/en/developers/sandbox', { name: 'Dev', email, terms: 'yes' })).status, 303, email);
   }
   const fourth = await browser.submit('/en/developers/sandbox', '/en/developers/sandbox', { name: 'Dev', email: 'd@startup.example', terms: 'yes' });
   assert.equal(fourth.status, 429);
-  assert.ok(fourth.body.includes('Enough sandbox keys were made from this address today') && !fourth.body.includes('sandbox-key'));
+  assert.ok(fourth.body.includes('Enough sandbox keys were made from this address today') && !fourth.body.includes('id="sandbox-key"'));
   const faLimit = await browser.submit('/developers/sandbox', '/developers/sandbox', { name: 'Dev', email: 'e@startup.example', terms: 'yes' });
   assert.equal(faLimit.status, 429);
   assert.ok(faLimit.body.includes('از این نشانی امروز'));
@@ -196,4 +213,32 @@ test('limits: three keys a day per address, and the form itself is rate-limited 
   const rows = await tp.database.db.selectFrom('audit_log').select(['action', 'ip']).where('action', '=', 'exchange.sandbox.register').execute();
   assert.equal(rows.length, 3, 'one audit record per key made');
   assert.ok(rows.every((r) => r.ip === '127.0.0.1'));
+});
+
+test('Persian pages keep code, headers and JSON left-to-right; sign in with Panjareh says which client authentication to use', async () => {
+  const fa = await (await get('/developers')).text();
+  // Each call header is code isolated left-to-right, its explanation Persian text beside it (not one left-to-right line).
+  assert.ok(fa.includes('<li><code class="code-inline" dir="ltr">X-Road-Client: INSTANCE/CLASS/MEMBER/SUBSYSTEM</code>: شناسهٔ زیرسامانهٔ شما</li>'));
+  assert.ok(fa.replace(/&quot;/g, '"').includes('<code class="code-inline" dir="ltr">{"type", "message", "detail", "messages": {"fa", "en"}}</code>'), 'the error body is code');
+  assert.doesNotMatch(fa, /<li dir="ltr">[^<]*[\u0600-\u06ff]/, 'no Persian sentence laid out left-to-right');
+  assert.match(fa, /<pre class="code-block" dir="ltr" lang="en"><code>GET /);
+  // Client authentication: the default, the post variant and openid-client.
+  assert.ok(fa.includes('<h2 id="oidc">ورود با پنجره (<span lang="en" dir="ltr">OpenID Connect</span>)</h2>'), 'an English name in Persian text is marked English');
+  for (const part of ['<code class="code-inline" dir="ltr">client_secret_basic</code>', '<code class="code-inline" dir="ltr">oidc client add --auth client_secret_post</code>', '<code class="code-inline" dir="ltr">invalid_client</code>', 'client.ClientSecretBasic(&#39;your-client-secret&#39;)', 'await client.discovery(']) {
+    assert.ok(fa.includes(part), part);
+  }
+  const en = await (await get('/en/developers')).text();
+  assert.ok(en.includes('How your client authenticates at the token endpoint') && en.includes('the openid-client library sends that by default'));
+  // Codes in tables sit in the column's own direction, isolated.
+  const svc = await (await get(`/developers/services/${PERSON}`)).text();
+  assert.doesNotMatch(svc, /<td dir="ltr">/);
+  assert.match(svc, /<td><code dir="ltr">path<\/code><\/td>/);
+});
+
+test('names the sandbox gives its own members are said in the page’s language', async () => {
+  const { memberName } = await import('../src/web/developers/strings.js');
+  assert.equal(memberName('Sandbox developer', 'fa'), 'توسعه‌دهندهٔ محیط آزمایشی');
+  assert.equal(memberName('Sandbox developer', 'en'), 'Sandbox developer');
+  assert.equal(memberName('National Organization for Civil Registration (sandbox)', 'fa'), 'National Organization for Civil Registration (محیط آزمایشی)');
+  assert.equal(memberName('Iran Post', 'fa'), 'Iran Post');
 });

@@ -2,7 +2,8 @@ import type { StaffUser } from '../../identity/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { fmtDateTime, prefix, type Lang } from '../i18n.js';
 import { AUTHORITY } from './authority-strings.js';
-import { consolePage, csrfField, errorSummary } from './pages.js';
+import { consolePage, csrfField, errorSummary, noticePanel } from './pages.js';
+import type { FormProblem } from './messages.js';
 import { CONSOLE } from './strings.js';
 
 /** Pages of the national authority's tools: relying parties and the demo outbox (the exchange's are in exchange-pages.ts). */
@@ -13,20 +14,34 @@ export interface PageContext {
   lang: Lang;
   user: StaffUser;
   csrf: string;
+  /** The confirmation of the action that led here, shown once. */
+  notice?: string;
 }
 
 const back = (lang: Lang) => html`<p><a href="${prefix(lang)}/console">${CONSOLE[lang].console}</a></p>`;
 
-/** A labelled text input or textarea, keeping what was typed. */
-export function field(name: string, label: string, values: Values, opts: { area?: boolean; type?: string; ltr?: boolean; hint?: string | SafeHtml; required?: boolean } = {}): SafeHtml {
+type FieldOptions = { area?: boolean; type?: string; ltr?: boolean; hint?: string | SafeHtml; required?: boolean; problem?: string };
+
+/** A labelled text input or textarea, keeping what was typed; with a problem, its message and the control marked invalid. */
+export function field(name: string, label: string, values: Values, opts: FieldOptions = {}): SafeHtml {
   const dir = opts.ltr === false ? html`` : html` dir="ltr"`;
   const req = opts.required ? html` required` : html``;
   const hintId = opts.hint ? `${name}-hint` : '';
-  const described = opts.hint ? html` aria-describedby="${hintId}"` : html``;
+  const ids = [hintId, opts.problem ? `${name}-error` : ''].filter(Boolean).join(' ');
+  const described = ids ? html` aria-describedby="${ids}"` : html``;
+  const invalid = opts.problem ? html` aria-invalid="true"` : html``;
   const control = opts.area
-    ? html`<textarea id="${name}" name="${name}"${dir}${req}${described}>${values[name] ?? ''}</textarea>`
-    : html`<input type="${opts.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] ?? ''}"${dir}${req}${described}>`;
-  return html`<div class="form-group"><label for="${name}">${label}</label>${opts.hint ? html`<span class="hint" id="${hintId}">${opts.hint}</span>` : ''}${control}</div>`;
+    ? html`<textarea id="${name}" name="${name}"${dir}${req}${invalid}${described}>${values[name] ?? ''}</textarea>`
+    : html`<input type="${opts.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] ?? ''}"${dir}${req}${invalid}${described}>`;
+  return html`<div class="form-group${opts.problem ? ' form-group--error' : ''}"><label for="${name}">${label}</label>${opts.hint ? html`<span class="hint" id="${hintId}">${opts.hint}</span>` : ''}${opts.problem ? html`<span class="error-message" id="${name}-error">${opts.problem}</span>` : ''}${control}</div>`;
+}
+
+/** `field` for a page whose refusal may belong to one of its fields: that field shows the message and is marked invalid. */
+export function fieldsFor(lang: Lang, errors: Array<FormProblem | string>): typeof field {
+  return (name, label, values, opts = {}) => {
+    const p = errors.find((e): e is FormProblem => typeof e !== 'string' && e.field === name);
+    return field(name, label, values, { ...opts, problem: p?.message[lang] });
+  };
 }
 
 export interface RelyingPartyRow {
@@ -38,17 +53,18 @@ export interface RelyingPartyRow {
   disabled: boolean;
 }
 
-export function relyingPartiesPage(ctx: PageContext, rows: RelyingPartyRow[], values: Values = {}, errors: string[] = []): string {
+export function relyingPartiesPage(ctx: PageContext, rows: RelyingPartyRow[], values: Values = {}, errors: Array<FormProblem | string> = []): string {
+  const field = fieldsFor(ctx.lang, errors);
   const { lang, csrf } = ctx;
   const a = AUTHORITY[lang];
   const p = prefix(lang);
-  const auth = values.auth === 'private_key_jwt' ? 'private_key_jwt' : 'client_secret_basic';
+  const auth = values.auth === 'private_key_jwt' || values.auth === 'client_secret_post' ? values.auth : 'client_secret_basic';
   return consolePage(
     lang,
     a.relyingParties,
     '/console/relying-parties',
     ctx.user,
-    html`${back(lang)}<h1>${a.relyingParties}</h1>
+    html`${back(lang)}<h1>${a.relyingParties}</h1>${noticePanel(ctx.notice)}
 <p>${a.relyingPartiesLead}</p>
 ${errorSummary(lang, errors)}
 ${rows.length
@@ -65,6 +81,7 @@ ${field('redirect_uris', a.redirectUris, values, { area: true, required: true })
 ${field('post_logout_redirect_uris', a.postLogoutUris, values, { area: true })}
 <fieldset><legend>${a.authMethod}</legend><div class="checkboxes">
 <div><input type="radio" id="auth-basic" name="auth" value="client_secret_basic"${auth === 'client_secret_basic' ? html` checked` : ''}> <label for="auth-basic">${a.secretBasic}</label></div>
+<div><input type="radio" id="auth-post" name="auth" value="client_secret_post"${auth === 'client_secret_post' ? html` checked` : ''}> <label for="auth-post">${a.secretPost}</label></div>
 <div><input type="radio" id="auth-jwt" name="auth" value="private_key_jwt"${auth === 'private_key_jwt' ? html` checked` : ''}> <label for="auth-jwt">${a.privateKeyJwt}</label></div>
 </div></fieldset>
 ${field('jwks_uri', a.jwksUri, values, { type: 'url' })}
@@ -103,7 +120,8 @@ export interface OutboxRow {
   created_at: string;
 }
 
-export function outboxPage(ctx: PageContext, to: string, rows: OutboxRow[] | null, errors: string[] = []): string {
+export function outboxPage(ctx: PageContext, to: string, rows: OutboxRow[] | null, errors: Array<FormProblem | string> = []): string {
+  const field = fieldsFor(ctx.lang, errors);
   const { lang, csrf } = ctx;
   const a = AUTHORITY[lang];
   return consolePage(

@@ -7,8 +7,11 @@ import { parseMobile } from '../../platform/national-code.js';
 import { normalizeText } from '../../platform/text.js';
 import { outboxPage, relyingPartiesPage, relyingPartyCreatedPage, type Values } from './authority-pages.js';
 import { AUTHORITY } from './authority-strings.js';
+import type { FormProblem } from './messages.js';
 import { exchangeRoutes } from './exchange-routes.js';
-import { actorOf, fixable, pageContext, requireAuthority, sendHtml, type RouteKit } from './kit.js';
+import { setFlash, takeFlash } from '../flash.js';
+import { consolePage, goneBody } from './pages.js';
+import { actorOf, fixable, pageContext, redirectDone, refusal, requireAuthority, sendHtml, type RouteKit } from './kit.js';
 
 /**
  * The national authority's tools in the console: the identity's relying parties, the data exchange's
@@ -30,6 +33,8 @@ export interface AuthorityDeps {
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 const lines = (v: unknown) => str(v).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
 const MAX_URIS = 20;
+/** The one-time cookie carrying a new client's secret from the form's POST to the page that shows it. */
+const SECRET_FLASH = 'panjareh_console_secret';
 
 const rpBody = {
   type: 'object',
@@ -38,7 +43,7 @@ const rpBody = {
     name: { type: 'string', maxLength: 200 },
     redirect_uris: { type: 'string', maxLength: 20000 },
     post_logout_redirect_uris: { type: 'string', maxLength: 20000 },
-    auth: { type: 'string', enum: ['client_secret_basic', 'private_key_jwt'] },
+    auth: { type: 'string', enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
     jwks_uri: { type: 'string', maxLength: 2048 },
     backchannel_logout_uri: { type: 'string', maxLength: 2048 },
   },
@@ -49,12 +54,21 @@ export function authorityRoutes(app: FastifyInstance, deps: AuthorityDeps, kit: 
   const { lang, base, guarded, posted } = kit;
   const clients = deps.identity.clients;
 
-  const listPage = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: string[] = [], status = 200) =>
+  const listPage = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: Array<FormProblem | string> = [], status = 200) =>
     sendHtml(reply, relyingPartiesPage(await pageContext(req, reply, lang), await clients.list(), values, errors), status);
 
   app.get(`${base}/relying-parties`, guarded, async (req, reply) => {
     requireAuthority(req);
     return listPage(req, reply);
+  });
+
+  const createdPath = `${base}/relying-parties/created`;
+  app.get(createdPath, guarded, async (req, reply) => {
+    requireAuthority(req);
+    const made = takeFlash<{ name: string; clientId: string; secret: string | null }>(req, reply, SECRET_FLASH, createdPath);
+    const ctx = await pageContext(req, reply, lang);
+    if (!made) return sendHtml(reply, consolePage(lang, AUTHORITY[lang].registered, '/console/relying-parties', ctx.user, goneBody(lang, { href: `${base}/relying-parties`, label: AUTHORITY[lang].backToList }), ctx.csrf));
+    return sendHtml(reply, relyingPartyCreatedPage(ctx, made.name, made.clientId, made.secret));
   });
 
   app.post<{ Body: Values }>(`${base}/relying-parties`, { ...posted, schema: { body: rpBody } }, async (req, reply) => {
@@ -65,7 +79,7 @@ export function authorityRoutes(app: FastifyInstance, deps: AuthorityDeps, kit: 
       const redirectUris = lines(b.redirect_uris);
       const postLogout = lines(b.post_logout_redirect_uris);
       if (redirectUris.length > MAX_URIS || postLogout.length > MAX_URIS) throw invalid('too_many_uris', `حداکثر ${MAX_URIS} نشانی.`, `At most ${MAX_URIS} URIs.`);
-      const auth = b.auth === 'private_key_jwt' ? 'private_key_jwt' : 'client_secret_basic';
+      const auth = b.auth === 'private_key_jwt' || b.auth === 'client_secret_post' ? b.auth : 'client_secret_basic';
       const made = await clients.add(
         {
           // Stored canonical (Arabic ي/ك as Persian, no bidi controls), like every other name on the platform.
@@ -78,10 +92,12 @@ export function authorityRoutes(app: FastifyInstance, deps: AuthorityDeps, kit: 
         },
         actorOf(req),
       );
-      return sendHtml(reply, relyingPartyCreatedPage(await pageContext(req, reply, lang), normalizeText(str(b.name)), made.clientId, made.clientSecret));
+      // Post/redirect/get: the secret travels sealed in a one-time cookie to the page that shows it once.
+      setFlash(reply, SECRET_FLASH, createdPath, { name: normalizeText(str(b.name)), clientId: made.clientId, secret: made.clientSecret }, kit.secure);
+      return reply.redirect(createdPath, 303);
     } catch (e) {
       if (!fixable(e)) throw e;
-      return listPage(req, reply, values, [e.messages[lang]], e.status);
+      return listPage(req, reply, values, [refusal(e, lang, { invalid_client_name: 'name', redirect_uri_required: 'redirect_uris', invalid_redirect_uri: 'redirect_uris', too_many_uris: 'redirect_uris', 'jwks_*': 'jwks_uri', invalid_jwks: 'jwks_uri' })], e.status);
     }
   });
 
@@ -93,7 +109,7 @@ export function authorityRoutes(app: FastifyInstance, deps: AuthorityDeps, kit: 
       // The portal's own client carries every staff and citizen sign-in: disabling it would lock everyone out, the authority included.
       if (req.params.clientId === 'panjareh-portal') return listPage(req, reply, {}, [AUTHORITY[lang].portalClient], 400);
       await clients.disable(req.params.clientId, actorOf(req));
-      return reply.redirect(`${base}/relying-parties`, 303);
+      return redirectDone(reply, kit, `${base}/relying-parties`, 'clientDisabled');
     },
   );
 
@@ -113,7 +129,7 @@ export function authorityRoutes(app: FastifyInstance, deps: AuthorityDeps, kit: 
         const to = raw.includes('@') ? (/^[^\s@]{1,64}@[^\s@]{1,190}$/.test(raw) ? raw.toLowerCase() : null) : parseMobile(raw);
         if (!to) {
           const e = invalid('invalid_recipient', 'شمارهٔ همراه یا نشانی رایانامه درست نیست.', 'Give a mobile number (09…) or an e-mail address.');
-          return sendHtml(reply, outboxPage(ctx, raw, null, [e.messages[lang]]), 400);
+          return sendHtml(reply, outboxPage(ctx, raw, null, [{ field: 'to', message: e.messages }]), 400);
         }
         const rows = await outbox.list(to, 100);
         await deps.audit({ actor: actorOf(req), action: 'console.outbox.read', subject: `outbox:${to}`, detail: { count: rows.length }, ip: req.ip, userAgent: req.headers['user-agent'] ?? null });

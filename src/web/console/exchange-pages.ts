@@ -1,9 +1,14 @@
 import type { ApiKeyInfo, Contract, DataService, Member, Subsystem } from '../../exchange/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { digits, fmtDateTime, prefix, type Lang } from '../i18n.js';
-import { field, type PageContext, type Values } from './authority-pages.js';
+import { fieldsFor, type PageContext, type Values } from './authority-pages.js';
+import type { FormProblem } from './messages.js';
 import { AUTHORITY } from './authority-strings.js';
-import { consolePage, csrfField, errorSummary } from './pages.js';
+import { consolePage, csrfField, errorSummary, noticePanel } from './pages.js';
+import { memberName } from '../developers/strings.js';
+// Names registered in one language are marked as such (English text on a Persian page reads with an English voice).
+import { docText } from '../developers/openapi-view.js';
+import type { Localized } from '../../catalog/index.js';
 import { CONSOLE } from './strings.js';
 
 /** The data exchange's console pages: registry, contracts and API keys. */
@@ -17,12 +22,15 @@ const select = (name: string, label: string, options: Array<{ value: string; lab
 const nothing = (lang: Lang) => html`<p>${CONSOLE[lang].nothing}</p>`;
 
 export interface RegistryView {
+  /** The catalogue organisation that is this exchange member, whose name exists in both languages. */
+  organizationOf?: (memberId: string) => Localized | undefined;
   members: Member[];
   subsystems: Subsystem[];
   services: DataService[];
 }
 
-export function exchangePage(ctx: PageContext, view: RegistryView, values: Values = {}, errors: string[] = []): string {
+export function exchangePage(ctx: PageContext, view: RegistryView, values: Values = {}, errors: Array<FormProblem | string> = []): string {
+  const field = fieldsFor(ctx.lang, errors);
   const { lang, csrf } = ctx;
   const a = AUTHORITY[lang];
   const p = prefix(lang);
@@ -31,14 +39,14 @@ export function exchangePage(ctx: PageContext, view: RegistryView, values: Value
     a.exchange,
     '/console/exchange',
     ctx.user,
-    html`<p><a href="${p}/console">${CONSOLE[lang].console}</a></p><h1>${a.exchange}</h1>
+    html`<p><a href="${p}/console">${CONSOLE[lang].console}</a></p><h1>${a.exchange}</h1>${noticePanel(ctx.notice)}
 <p>${a.exchangeLead}</p>
 <ul><li><a href="${p}/console/exchange/contracts">${a.contracts}</a></li><li><a href="${p}/console/exchange/keys">${a.keys}</a></li><li><a href="${p}/console/exchange/services/new">${a.addService}</a></li></ul>
 ${errorSummary(lang, errors)}
 <h2>${a.members}</h2>
 ${view.members.length
   ? html`<table><thead><tr><th scope="col">${a.memberId}</th><th scope="col">${a.name}</th><th scope="col">${a.created}</th></tr></thead><tbody>
-${view.members.map((m) => html`<tr><td dir="ltr">${m.id}</td><td>${m.name}</td><td>${fmtDateTime(m.createdAt, lang)}</td></tr>`)}</tbody></table>`
+${view.members.map((m) => html`<tr><td dir="ltr">${m.id}</td><td>${view.organizationOf?.(m.id)?.[lang] ?? docText(memberName(m.name, lang))}</td><td>${fmtDateTime(m.createdAt, lang)}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 <form method="post" action="${p}/console/exchange/members" novalidate>
 ${csrfField(csrf)}
@@ -49,7 +57,7 @@ ${csrfField(csrf)}
 <h2>${a.subsystems}</h2>
 ${view.subsystems.length
   ? html`<table><thead><tr><th scope="col">${a.subsystemId}</th><th scope="col">${a.name}</th><th scope="col">${a.created}</th></tr></thead><tbody>
-${view.subsystems.map((s) => html`<tr><td dir="ltr">${s.id}</td><td>${s.name ?? ''}</td><td>${fmtDateTime(s.createdAt, lang)}</td></tr>`)}</tbody></table>`
+${view.subsystems.map((s) => html`<tr><td dir="ltr">${s.id}</td><td>${docText(s.name ?? '')}</td><td>${fmtDateTime(s.createdAt, lang)}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 <form method="post" action="${p}/console/exchange/subsystems" novalidate>
 ${csrfField(csrf)}
@@ -60,14 +68,15 @@ ${csrfField(csrf)}
 <h2>${a.services}</h2>
 ${view.services.length
   ? html`<table><thead><tr><th scope="col">${a.serviceId}</th><th scope="col">${a.classification}</th><th scope="col">${a.subjectName}</th><th scope="col">${a.upstream}</th><th scope="col">${a.openapi}</th><th scope="col">${a.state}</th></tr></thead><tbody>
-${view.services.map((s) => html`<tr><td dir="ltr">${s.id}${s.name ? html`<br><span class="secondary">${s.name}</span>` : ''}</td><td>${a.classifications[s.classification] ?? s.classification}</td><td dir="ltr">${s.subject ? `${s.subject.in}:${s.subject.name}` : '—'}</td><td dir="ltr">${s.upstream}</td><td>${s.hasOpenApi ? a.yes : a.no}</td><td>${s.disabled ? a.disabled : a.active}</td></tr>`)}</tbody></table>`
+${view.services.map((s) => html`<tr><td dir="ltr">${s.id}${s.name ? html`<br><span class="secondary">${docText(s.name)}</span>` : ''}</td><td>${a.classifications[s.classification] ?? s.classification}</td><td dir="ltr">${s.subject ? `${s.subject.in}:${s.subject.name}` : '—'}</td><td dir="ltr">${s.upstream}</td><td>${s.hasOpenApi ? a.yes : a.no}</td><td>${s.disabled ? a.disabled : a.active}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 <p><a class="button" href="${p}/console/exchange/services/new">${a.addService}</a></p>`,
     csrf,
   );
 }
 
-export function serviceFormPage(ctx: PageContext, subsystems: Subsystem[], values: Values = {}, errors: string[] = []): string {
+export function serviceFormPage(ctx: PageContext, subsystems: Subsystem[], values: Values = {}, errors: Array<FormProblem | string> = []): string {
+  const field = fieldsFor(ctx.lang, errors);
   const { lang, csrf } = ctx;
   const a = AUTHORITY[lang];
   const classification = values.classification ?? 'internal';
@@ -106,7 +115,7 @@ export interface ContractsView {
 
 function terms(lang: Lang, c: Contract): SafeHtml {
   const a = AUTHORITY[lang];
-  return html`<span dir="ltr">${c.methods.join(',')} ${c.paths.join(',')}</span><br>${digits(String(c.ratePerSecond), lang)}/s · ${c.dailyQuota === null ? a.noQuota : digits(String(c.dailyQuota), lang)} · ${c.expiresAt ? fmtDateTime(c.expiresAt, lang) : a.noExpiry}${c.legalBasis ? html`<br>${a.legalBasis}: ${c.legalBasis}` : ''}`;
+  return html`<span dir="ltr">${c.methods.join(',')} ${c.paths.join(',')}</span><br>${digits(String(c.ratePerSecond), lang)}/s · ${c.dailyQuota === null ? a.noQuota : digits(String(c.dailyQuota), lang)} · ${c.expiresAt ? fmtDateTime(c.expiresAt, lang) : a.noExpiry}${c.legalBasis ? html`<br>${a.legalBasis}: ${docText(c.legalBasis)}` : ''}`;
 }
 
 function decisionForms(ctx: PageContext, c: Contract, authority: boolean): SafeHtml {
@@ -124,7 +133,8 @@ function decisionForms(ctx: PageContext, c: Contract, authority: boolean): SafeH
   return html`${parts}`;
 }
 
-export function contractsPage(ctx: PageContext, view: ContractsView, values: Values = {}, errors: string[] = []): string {
+export function contractsPage(ctx: PageContext, view: ContractsView, values: Values = {}, errors: Array<FormProblem | string> = []): string {
+  const field = fieldsFor(ctx.lang, errors);
   const { lang, csrf } = ctx;
   const a = AUTHORITY[lang];
   return consolePage(
@@ -132,12 +142,12 @@ export function contractsPage(ctx: PageContext, view: ContractsView, values: Val
     a.contracts,
     '/console/exchange/contracts',
     ctx.user,
-    html`${view.authority ? crumbs(lang) : html`<p><a href="${prefix(lang)}/console">${CONSOLE[lang].console}</a></p>`}<h1>${a.contracts}</h1>
+    html`${view.authority ? crumbs(lang) : html`<p><a href="${prefix(lang)}/console">${CONSOLE[lang].console}</a></p>`}<h1>${a.contracts}</h1>${noticePanel(ctx.notice)}
 <p>${view.authority ? a.contractsLead : a.providerLead}</p>
 ${errorSummary(lang, errors)}
 ${view.contracts.length
   ? html`<table><thead><tr><th scope="col">#</th><th scope="col">${a.status}</th><th scope="col">${a.client}</th><th scope="col">${a.service}</th><th scope="col">${a.purpose}</th><th scope="col">${a.terms}</th><th scope="col">${a.state}</th></tr></thead><tbody>
-${view.contracts.map((c) => html`<tr id="contract-${c.id}"><td>${digits(String(c.id), lang)}</td><td>${a.statuses[c.status] ?? c.status}${c.decisionReason ? html`<br>${c.decisionReason}` : ''}</td><td dir="ltr">${c.client}</td><td dir="ltr">${c.service}</td><td>${c.purpose}</td><td>${terms(lang, c)}</td><td>${decisionForms(ctx, c, view.authority)}</td></tr>`)}</tbody></table>`
+${view.contracts.map((c) => html`<tr id="contract-${c.id}"><td>${digits(String(c.id), lang)}</td><td>${a.statuses[c.status] ?? c.status}${c.decisionReason ? html`<br>${docText(c.decisionReason)}` : ''}</td><td dir="ltr">${c.client}</td><td dir="ltr">${c.service}</td><td>${docText(c.purpose)}</td><td>${terms(lang, c)}</td><td>${decisionForms(ctx, c, view.authority)}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 ${view.authority
   ? html`<h2>${a.grant}</h2>
@@ -158,7 +168,8 @@ ${field('legal_basis', a.legalBasis, values, { ltr: false })}
   );
 }
 
-export function keysPage(ctx: PageContext, subsystems: Subsystem[], keys: ApiKeyInfo[], chosen: string, values: Values = {}, errors: string[] = []): string {
+export function keysPage(ctx: PageContext, subsystems: Subsystem[], keys: ApiKeyInfo[], chosen: string, values: Values = {}, errors: Array<FormProblem | string> = []): string {
+  const field = fieldsFor(ctx.lang, errors);
   const { lang, csrf } = ctx;
   const a = AUTHORITY[lang];
   const p = prefix(lang);
@@ -169,7 +180,7 @@ export function keysPage(ctx: PageContext, subsystems: Subsystem[], keys: ApiKey
     a.keys,
     '/console/exchange/keys',
     ctx.user,
-    html`${crumbs(lang)}<h1>${a.keys}</h1>
+    html`${crumbs(lang)}<h1>${a.keys}</h1>${noticePanel(ctx.notice)}
 <p>${a.keysLead}</p>
 ${errorSummary(lang, errors)}
 <form method="get" action="${p}/console/exchange/keys">
@@ -178,7 +189,7 @@ ${select('subsystem', a.subsystem, [{ value: '', label: a.all }, ...subsystems.m
 </form>
 ${keys.length
   ? html`<table><thead><tr><th scope="col">#</th><th scope="col">${a.keyPrefix}</th><th scope="col">${a.subsystem}</th><th scope="col">${a.label}</th><th scope="col">${a.created}</th><th scope="col">${a.expiresAt}</th><th scope="col">${a.state}</th></tr></thead><tbody>
-${keys.map((k) => html`<tr><td>${digits(String(k.id), lang)}</td><td dir="ltr"><code>${k.prefix}</code></td><td dir="ltr">${k.subsystem}</td><td>${k.label ?? ''}</td><td>${fmtDateTime(k.createdAt, lang)}</td><td>${k.expiresAt ? fmtDateTime(k.expiresAt, lang) : a.noExpiry}</td>
+${keys.map((k) => html`<tr><td>${digits(String(k.id), lang)}</td><td dir="ltr"><code>${k.prefix}</code></td><td dir="ltr">${k.subsystem}</td><td>${docText(k.label ?? '')}</td><td>${fmtDateTime(k.createdAt, lang)}</td><td>${k.expiresAt ? fmtDateTime(k.expiresAt, lang) : a.noExpiry}</td>
 <td>${state(k)}${k.revokedAt ? '' : html`<form method="post" action="${p}/console/exchange/keys/${k.id}/revoke">${csrfField(csrf)}<button class="button button--warning" type="submit" aria-label="${a.revoke} ${k.prefix}">${a.revoke}</button></form>`}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 <h2>${a.createKey}</h2>

@@ -2,10 +2,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Contract, ContractTerms, Decider, Exchange, SubjectLocation } from '../../exchange/index.js';
 import type { StaffUser } from '../../identity/index.js';
 import { forbidden, invalid, notFound } from '../../platform/errors.js';
-import { actorOf, fixable, isAuthority, pageContext, requireAuthority, sendHtml, type RouteKit } from './kit.js';
+import { actorOf, fixable, isAuthority, pageContext, redirectDone, refusal, requireAuthority, sendHtml, type RouteKit } from './kit.js';
 import type { Values } from './authority-pages.js';
 import { AUTHORITY } from './authority-strings.js';
+import type { FormProblem } from './messages.js';
 import { contractsPage, exchangePage, keyCreatedPage, keysPage, serviceFormPage } from './exchange-pages.js';
+import { setFlash, takeFlash } from '../flash.js';
+import { consolePage, goneBody } from './pages.js';
+
+/** The one-time cookie carrying a new API key from the form's POST to the page that shows it. */
+const KEY_FLASH = 'panjareh_console_key';
 
 /**
  * The data exchange in the console, the same operations as `panjareh exchange …` with the same rules
@@ -68,9 +74,9 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
     });
   };
 
-  const registryPage = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: string[] = [], status = 200) => {
+  const registryPage = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: Array<FormProblem | string> = [], status = 200) => {
     const [members, subsystems, services] = await Promise.all([registry.members(), registry.subsystems(), registry.services()]);
-    return sendHtml(reply, exchangePage(await pageContext(req, reply, lang), { members, subsystems, services }, values, errors), status);
+    return sendHtml(reply, exchangePage(await pageContext(req, reply, lang), { members, subsystems, services, organizationOf: kit.memberOrganization }, values, errors), status);
   };
 
   app.get(`${base}/exchange`, guarded, async (req, reply) => {
@@ -82,10 +88,10 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
     requireAuthority(req);
     try {
       await registry.addMember({ id: str(req.body.member_id), name: str(req.body.member_name) }, actorOf(req));
-      return reply.redirect(`${base}/exchange`, 303);
+      return redirectDone(reply, kit, `${base}/exchange`, 'memberAdded');
     } catch (e) {
       if (!fixable(e)) throw e;
-      return registryPage(req, reply, { ...req.body, _csrf: undefined }, [e.messages[lang]], e.status);
+      return registryPage(req, reply, { ...req.body, _csrf: undefined }, [refusal(e, lang, { 'name_*': 'member_name', member_exists: 'member_id', 'invalid_*': 'member_id' })], e.status);
     }
   });
 
@@ -93,14 +99,14 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
     requireAuthority(req);
     try {
       await registry.addSubsystem({ id: str(req.body.subsystem_id), name: str(req.body.subsystem_name) || null }, actorOf(req));
-      return reply.redirect(`${base}/exchange`, 303);
+      return redirectDone(reply, kit, `${base}/exchange`, 'subsystemAdded');
     } catch (e) {
       if (!fixable(e)) throw e;
-      return registryPage(req, reply, { ...req.body, _csrf: undefined }, [e.messages[lang]], e.status);
+      return registryPage(req, reply, { ...req.body, _csrf: undefined }, [refusal(e, lang, { 'name_*': 'subsystem_name', subsystem_exists: 'subsystem_id', 'invalid_*': 'subsystem_id', 'unknown_*': 'subsystem_id' })], e.status);
     }
   });
 
-  const servicePage = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: string[] = [], status = 200) =>
+  const servicePage = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: Array<FormProblem | string> = [], status = 200) =>
     sendHtml(reply, serviceFormPage(await pageContext(req, reply, lang), await registry.subsystems(), values, errors), status);
 
   app.get(`${base}/exchange/services/new`, guarded, async (req, reply) => {
@@ -124,11 +130,11 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
         { id: str(b.id), name: str(b.name) || null, upstream: str(b.upstream), classification: str(b.classification) || 'internal', subject: subjectOf(b), openapi: file || pasted || undefined },
         actorOf(req),
       );
-      return reply.redirect(`${base}/exchange`, 303);
+      return redirectDone(reply, kit, `${base}/exchange`, 'serviceAdded');
     } catch (e) {
       if (!fixable(e)) throw e;
       // The uploaded file is not echoed back (a file input cannot be refilled); pasted text is kept.
-      return servicePage(req, reply, { ...b, _csrf: undefined, openapi_file: undefined }, [e.messages[lang]], e.status);
+      return servicePage(req, reply, { ...b, _csrf: undefined, openapi_file: undefined }, [refusal(e, lang, { 'name_*': 'name', invalid_upstream: 'upstream', 'invalid_openapi': 'openapi_text', openapi_too_large: 'openapi_text', openapi_twice: 'openapi_text', invalid_subject: 'subject_name', subject_required: 'subject_name', service_exists: 'id', 'invalid_service*': 'id', 'unknown_*': 'id' })], e.status);
     }
   });
 
@@ -144,7 +150,7 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
     return { authority: false, items: unique, members };
   };
 
-  const contractsView = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: string[] = [], status = 200) => {
+  const contractsView = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: Array<FormProblem | string> = [], status = 200) => {
     const seen = await visibleContracts(req);
     const [subsystems, services] = seen.authority ? await Promise.all([registry.subsystems(), registry.services()]) : [[], []];
     return sendHtml(reply, contractsPage(await pageContext(req, reply, lang), { contracts: seen.items, authority: seen.authority, subsystems, services }, values, errors), status);
@@ -158,10 +164,10 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
     const b = req.body ?? {};
     try {
       await contracts.grant({ client: str(b.client), service: str(b.service), purpose: str(b.purpose) || undefined, ...termsOf(b) }, actorOf(req));
-      return reply.redirect(`${base}/exchange/contracts`, 303);
+      return redirectDone(reply, kit, `${base}/exchange/contracts`, 'contractGranted');
     } catch (e) {
       if (!fixable(e)) throw e;
-      return contractsView(req, reply, { ...b, _csrf: undefined }, [e.messages[lang]], e.status);
+      return contractsView(req, reply, { ...b, _csrf: undefined }, [refusal(e, lang, { invalid_expiry: 'expires', expiry_in_past: 'expires', invalid_methods: 'methods', too_many_paths: 'paths', invalid_path_pattern: 'paths', invalid_rate: 'rate', invalid_quota: 'quota', invalid_subsystem_id: 'client', invalid_service_id: 'service' })], e.status);
     }
   });
 
@@ -193,7 +199,7 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
             if (!reason) throw invalid('reason_required', AUTHORITY.fa.reasonRequired, AUTHORITY.en.reasonRequired);
             await contracts.reject(id, who, reason);
           } else await contracts.revoke(id, who);
-          return reply.redirect(`${base}/exchange/contracts`, 303);
+          return redirectDone(reply, kit, `${base}/exchange/contracts`, step === 'approve' ? 'contractApproved' : step === 'reject' ? 'contractRejected' : 'contractRevoked');
         } catch (e) {
           if (!fixable(e)) throw e;
           return contractsView(req, reply, {}, [e.messages[lang]], e.status);
@@ -202,7 +208,7 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
     );
   }
 
-  const keysView = async (req: FastifyRequest, reply: FastifyReply, chosen: string, values: Values = {}, errors: string[] = [], status = 200) => {
+  const keysView = async (req: FastifyRequest, reply: FastifyReply, chosen: string, values: Values = {}, errors: Array<FormProblem | string> = [], status = 200) => {
     const [subsystems, keys] = await Promise.all([registry.subsystems(), apiKeys.list(chosen || undefined)]);
     return sendHtml(reply, keysPage(await pageContext(req, reply, lang), subsystems, keys, chosen, values, errors), status);
   };
@@ -221,18 +227,29 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
     const b = req.body ?? {};
     try {
       const k = await apiKeys.create(str(b.subsystem), { label: str(b.label) || null, expiresAt: latinDigits(str(b.expires)) || null }, actorOf(req));
-      return sendHtml(reply, keyCreatedPage(await pageContext(req, reply, lang), k));
+      // Post/redirect/get: the key travels sealed in a one-time cookie to the page that shows it once.
+      setFlash(reply, KEY_FLASH, keyCreatedPath, k, kit.secure);
+      return reply.redirect(keyCreatedPath, 303);
     } catch (e) {
       if (!fixable(e)) throw e;
-      return keysView(req, reply, str(b.subsystem), { ...b, _csrf: undefined }, [e.messages[lang]], e.status);
+      return keysView(req, reply, str(b.subsystem), { ...b, _csrf: undefined }, [refusal(e, lang, { invalid_expiry: 'expires', expiry_in_past: 'expires', 'invalid_label*': 'label' })], e.status);
     }
+  });
+
+  const keyCreatedPath = `${base}/exchange/keys/created`;
+  app.get(keyCreatedPath, guarded, async (req, reply) => {
+    requireAuthority(req);
+    const k = takeFlash<Parameters<typeof keyCreatedPage>[1]>(req, reply, KEY_FLASH, keyCreatedPath);
+    const ctx = await pageContext(req, reply, lang);
+    if (!k) return sendHtml(reply, consolePage(lang, AUTHORITY[lang].keyCreated, '/console/exchange/keys', ctx.user, goneBody(lang, { href: `${base}/exchange/keys`, label: AUTHORITY[lang].keys }), ctx.csrf));
+    return sendHtml(reply, keyCreatedPage(ctx, k));
   });
 
   app.post<{ Params: { id: string } }>(`${base}/exchange/keys/:id/revoke`, { ...posted, schema: { params: idParams } }, async (req, reply) => {
     requireAuthority(req);
     try {
       const k = await apiKeys.revoke(Number(req.params.id), actorOf(req));
-      return reply.redirect(`${base}/exchange/keys?subsystem=${encodeURIComponent(k.subsystem)}`, 303);
+      return redirectDone(reply, kit, `${base}/exchange/keys?subsystem=${encodeURIComponent(k.subsystem)}`, 'keyRevoked');
     } catch (e) {
       if (!fixable(e) || e.status === 404) throw e;
       return keysView(req, reply, '', {}, [e.messages[lang]], e.status);

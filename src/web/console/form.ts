@@ -40,11 +40,13 @@ function whole(v: FormValues[string], field: string, errors: FieldError[]): numb
 export function formToService(f: FormValues): { input: Record<string, unknown>; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const channels: unknown[] = [];
+  // A page of this platform, written as the Persian address (`/inquiries/vehicle-fines`); the catalogue checks it exists.
+  if (str(f.platform_path)) channels.push({ type: 'platform', path: str(f.platform_path) });
   if (str(f.online_url)) channels.push({ type: 'online', url: str(f.online_url) });
   const inPerson = optionalLocalized(str(f.inperson_fa), str(f.inperson_en), 'inperson_fa', errors);
   if (inPerson) channels.push({ type: 'in-person', instructions: inPerson });
   if (str(f.phone_number)) channels.push({ type: 'phone', number: str(f.phone_number) });
-  if (!channels.length) errors.push({ field: 'online_url', reason: 'give at least one way to get the service: online, in person or by phone' });
+  if (!channels.length) errors.push({ field: 'online_url', reason: 'give at least one way to get the service: on this platform, online, in person or by phone' });
   const input: Record<string, unknown> = {
     code: str(f.code),
     title: { fa: str(f.title_fa), en: str(f.title_en) },
@@ -70,6 +72,7 @@ export function formToService(f: FormValues): { input: Record<string, unknown>; 
 
 /** The form's values for an existing record. */
 export function serviceToForm(s: ServiceData): FormValues {
+  const platform = s.channels.find((c) => c.type === 'platform');
   const online = s.channels.find((c) => c.type === 'online');
   const inPerson = s.channels.find((c) => c.type === 'in-person');
   const phone = s.channels.find((c) => c.type === 'phone');
@@ -85,6 +88,7 @@ export function serviceToForm(s: ServiceData): FormValues {
     description_en: s.description.en,
     topics: s.topics,
     lifeEvents: s.lifeEvents,
+    platform_path: platform?.type === 'platform' ? platform.path : '',
     online_url: online?.type === 'online' ? online.url : '',
     inperson_fa: inPerson?.type === 'in-person' ? inPerson.instructions.fa : '',
     inperson_en: inPerson?.type === 'in-person' ? inPerson.instructions.en : '',
@@ -111,6 +115,7 @@ export function formFieldOf(path: string): string {
     [/^title\.(fa|en)/, 'title_$1'],
     [/^summary\.(fa|en)/, 'summary_$1'],
     [/^description\.(fa|en)/, 'description_$1'],
+    [/^channels\.\d+\.path/, 'platform_path'],
     [/^channels\.\d+/, 'online_url'],
     [/^requirements/, 'requirements_fa'],
     [/^evidence/, 'evidence_fa'],

@@ -1,11 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Actor, Catalog } from '../../catalog/index.js';
+import { SERVICE_CODE, validateServiceInput, type Actor, type Catalog, type ServiceData } from '../../catalog/index.js';
 import type { NationalIdentity, StaffDirectory, StaffUser } from '../../identity/index.js';
 import { AppError } from '../../platform/errors.js';
 import { SESSION_COOKIE } from '../account/routes.js';
-import type { Lang } from '../i18n.js';
+import { pick, type Lang } from '../i18n.js';
+import { setFlash, takeFlash } from '../flash.js';
+import { serviceDiff } from './diff.js';
 import { formFieldOf, formToService, serviceToForm, type FieldError, type FormValues } from './form.js';
-import { consoleServicePage, dashboardPage, loginPage, serviceFormPage, type FormContext } from './pages.js';
+import { formProblems, REFUSAL_FIELDS, type FormProblem } from './messages.js';
+import { consoleServicePage, dashboardPage, FORM_ORDER, loginPage, rememberOrganization, serviceFormPage, type FormContext, type ListRow, type ReviewView } from './pages.js';
+import { CONSOLE } from './strings.js';
 import type { Exchange } from '../../exchange/index.js';
 import type { DevOutbox } from '../../platform/messaging/index.js';
 import { toolLinks } from './authority-pages.js';
@@ -40,7 +44,35 @@ export interface ConsoleOptions {
 const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
 const actorOf = (req: FastifyRequest): Actor => ({ username: req.staff!.username, role: req.staff!.role, organization: req.staff!.organization, ...meta(req) });
 const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
-const codeParams = { type: 'object', properties: { code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,29}-[0-9]{1,8}$' } } } as const;
+const codeParams = { type: 'object', properties: { code: { type: 'string', pattern: SERVICE_CODE } } } as const;
+const listQuery = { type: 'object', properties: { q: { type: 'string', maxLength: 200 }, page: { type: 'string', maxLength: 6 } } } as const;
+/** Entries a page of the console's list shows. */
+export const PAGE_SIZE = 25;
+/** The one-time cookie that carries "submitted for review" and the like to the page after the redirect. */
+const NOTICE_FLASH = 'panjareh_console_notice';
+
+/** Search text as the list compares it: lower case, Persian letters canonical, digits Latin. */
+const fold = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[يى]/g, 'ی')
+    .replace(/ك/g, 'ک')
+    .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+    .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
+    .replace(/[\u200c\u200f\u200e]/g, '')
+    .trim();
+
+/** The form field a schema problem belongs to: a channel's by its kind, the rest by formFieldOf. */
+function fieldOfPath(path: string, input: Record<string, unknown>): string {
+  const m = /^channels\.(\d+)/.exec(path);
+  if (m) {
+    const kind = (input.channels as Array<{ type?: string }> | undefined)?.[Number(m[1])]?.type;
+    const byKind: Record<string, string> = { platform: 'platform_path', online: 'online_url', 'in-person': 'inperson_fa', phone: 'phone_number' };
+    if (kind && byKind[kind]) return byKind[kind]!;
+  }
+  if (path === 'channels') return 'online_url';
+  return formFieldOf(path);
+}
 
 export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) {
   const { catalog, staff } = opts;
@@ -54,7 +86,26 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
       const name = found?.person ? `${found.person.firstName.fa} ${found.person.lastName.fa}` : req.person.nationalCode;
       req.staff = await opts.identity.staffGrants.staffUser(req.person.nationalCode, name);
     }
+    if (req.staff?.organization) rememberOrganization(req.staff, catalog.read.organization(req.staff.organization)?.name);
   });
+
+  /**
+   * Names for the history: staff who sign in with the national identity act as `person:<national code>`,
+   * named here from the civil registry (through the identity); the operator's break-glass accounts
+   * and imports show their account name as written. One lookup per distinct actor.
+   */
+  const actorNames = async (actors: string[]): Promise<ReviewView['names']> => {
+    const names: ReviewView['names'] = new Map();
+    for (const actor of new Set(actors)) {
+      const person = /^person:(\d{10,12})$/.exec(actor);
+      if (!person) continue;
+      const found = await opts.identity.people.registry.person(person[1]!).catch(() => null);
+      // A name the registry holds in one script only is shown in that script on both languages' pages.
+      const full = (lang: Lang) => `${pick(found!.firstName, lang)} ${pick(found!.lastName, lang)}`;
+      if (found) names.set(actor, { name: { fa: full('fa'), en: full('en') }, nationalCode: person[1]! });
+    }
+    return names;
+  };
 
   const formContext = async (req: FastifyRequest, reply: FastifyReply): Promise<FormContext> => ({
     user: req.staff!,
@@ -121,39 +172,82 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
       return reply.redirect(`${p}/login`, 303);
     });
 
-    app.get(p, guarded, async (req, reply) => {
+    const orgName = (code: string) => {
+      const o = catalog.read.organization(code);
+      return o ? pick(o.name, lang) : code;
+    };
+    // The list of entries: searched by code, title (either language) or organisation, a page at a time (links work without JavaScript).
+    app.get<{ Querystring: { q?: string; page?: string } }>(p, { ...guarded, schema: { querystring: listQuery } }, async (req, reply) => {
       const actor = actorOf(req);
       const [pending, rows] = await Promise.all([actor.role === 'editor' ? [] : catalog.workflow.list(actor, true), catalog.workflow.list(actor)]);
-      return sendHtml(reply, dashboardPage(lang, req.staff!, await reply.generateCsrf(), pending, rows, toolLinks(lang, await tools(req.staff!, lang))));
+      const q = (req.query.q ?? '').trim();
+      const words = fold(q).split(/\s+/).filter(Boolean);
+      const haystack = (r: ListRow) => fold([r.service_code, r.data.title.fa, r.data.title.en, r.data.organization, orgName(r.data.organization), CONSOLE[lang].statuses[r.status] ?? ''].join(' '));
+      const found = words.length ? rows.filter((r) => words.every((w) => haystack(r).includes(w))) : rows;
+      const pages = Math.max(1, Math.ceil(found.length / PAGE_SIZE));
+      const asked = Number(fold(req.query.page ?? '1'));
+      const pageNo = Number.isInteger(asked) && asked >= 1 ? Math.min(asked, pages) : 1;
+      const list = { q, page: pageNo, pages, total: found.length, rows: found.slice((pageNo - 1) * PAGE_SIZE, pageNo * PAGE_SIZE) };
+      return sendHtml(reply, dashboardPage(lang, req.staff!, await reply.generateCsrf(), pending, list, orgName, toolLinks(lang, await tools(req.staff!, lang))));
     });
 
     app.get(`${p}/services/new`, guarded, async (req, reply) =>
       sendHtml(reply, serviceFormPage(lang, await formContext(req, reply), { organization: req.staff!.organization ?? '' }, [])),
     );
 
-    /** Validates a posted form; on problems re-renders it with the values kept and every error listed. */
+    /** The page after an action, with its confirmation shown once (post/redirect/get). */
+    const done = (reply: FastifyReply, code: string, notice: keyof (typeof CONSOLE)['en']['notices'] & string) => {
+      const to = `${p}/services/${code}`;
+      setFlash(reply, NOTICE_FLASH, to, notice, opts.secureCookies);
+      return reply.redirect(to, 303);
+    };
+
+    /**
+     * Validates a posted form; on problems re-renders it with the values kept and every problem listed
+     * at once: the form's own checks and the catalogue's schema together, then the workflow's refusals
+     * (a code or slug taken) once the record itself is right.
+     */
     const save = async (req: FastifyRequest<{ Body: FormValues }>, reply: FastifyReply, code?: string) => {
       const { input, errors } = formToService(req.body);
-      let fieldErrors: FieldError[] = errors;
-      if (!errors.length) {
+      // An empty code or organisation fails the schema's pattern; "required" is what a person needs to hear.
+      const missing: FieldError[] = (['code', 'organization'] as const).filter((k) => !code && !String(input[k] ?? '')).map((k) => ({ field: k, reason: 'required field is missing' }));
+      const schema: FieldError[] = validateServiceInput(input).map((e) => ({ field: fieldOfPath(e.field, input), reason: e.reason }));
+      let problems: FormProblem[] = formProblems([...missing, ...errors, ...schema], FORM_ORDER);
+      if (!problems.length) {
         try {
           if (code) await catalog.workflow.edit(actorOf(req), code, input);
           else await catalog.workflow.createDraft(actorOf(req), input);
-          return reply.redirect(`${p}/services/${code ?? String(input.code)}`, 303);
+          return done(reply, code ?? String(input.code), code ? 'saved' : 'created');
         } catch (e) {
           if (!(e instanceof AppError) || e.status === 403 || e.status === 404) throw e;
-          fieldErrors = Array.isArray(e.details)
-            ? (e.details as Array<{ field: string; reason: string }>).map((d) => ({ field: formFieldOf(d.field), reason: d.reason }))
-            : [{ field: 'code', reason: e.messages[lang] }];
+          problems = Array.isArray(e.details)
+            ? formProblems((e.details as Array<{ field: string; reason: string }>).map((d) => ({ field: fieldOfPath(d.field, input), reason: d.reason })), FORM_ORDER)
+            : [{ field: REFUSAL_FIELDS[e.code] ?? 'code', message: e.messages }];
         }
       }
-      return sendHtml(reply, serviceFormPage(lang, await formContext(req, reply), req.body, fieldErrors, code), 400);
+      return sendHtml(reply, serviceFormPage(lang, await formContext(req, reply), req.body, problems, code), 400);
     };
     const formBody = { schema: { body: { type: 'object', additionalProperties: { anyOf: [{ type: 'string', maxLength: 10000 }, { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 200 } }] } } } };
     app.post<{ Body: FormValues }>(`${p}/services/new`, { ...posted, ...formBody }, (req, reply) => save(req, reply));
-    app.get<{ Params: { code: string } }>(`${p}/services/:code`, { ...guarded, schema: { params: codeParams } }, async (req, reply) =>
-      sendHtml(reply, consoleServicePage(lang, req.staff!, await reply.generateCsrf(), await catalog.workflow.working(actorOf(req), req.params.code))),
-    );
+    /** What the service page shows beside the working version: the actors' names, the diff against the live version, the preview. */
+    const review = async (w: { data: ServiceData; history: Array<{ actor: string }> }, notice?: string): Promise<ReviewView> => {
+      const live = catalog.read.service(w.data.code);
+      const names = {
+        organization: orgName,
+        term: (kind: 'topics' | 'lifeEvents', c: string) => {
+          const t = kind === 'topics' ? catalog.read.topic(c) : catalog.read.lifeEvent(c);
+          return t ? pick(t.name, lang) : c;
+        },
+      };
+      return { names: await actorNames(w.history.map((h) => h.actor)), diff: live ? serviceDiff(lang, live, w.data, names) : null, catalog, notice };
+    };
+    const servicePage = async (req: FastifyRequest, reply: FastifyReply, code: string, errors: Array<FormProblem | string> = [], status = 200) => {
+      const w = await catalog.workflow.working(actorOf(req), code);
+      const flash = takeFlash<string>(req, reply, NOTICE_FLASH, `${p}/services/${code}`);
+      const notice = flash ? CONSOLE[lang].notices[flash] : undefined;
+      return sendHtml(reply, consoleServicePage(lang, req.staff!, await reply.generateCsrf(), w, await review(w, notice), errors), status);
+    };
+    app.get<{ Params: { code: string } }>(`${p}/services/:code`, { ...guarded, schema: { params: codeParams } }, (req, reply) => servicePage(req, reply, req.params.code));
     app.get<{ Params: { code: string } }>(`${p}/services/:code/edit`, { ...guarded, schema: { params: codeParams } }, async (req, reply) => {
       const w = await catalog.workflow.working(actorOf(req), req.params.code);
       return sendHtml(reply, serviceFormPage(lang, await formContext(req, reply), serviceToForm(w.data), [], req.params.code));
@@ -171,16 +265,18 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
           if (name === 'submit') await catalog.workflow.submit(actor, code);
           else if (name === 'approve') await catalog.workflow.approve(actor, code);
           else await catalog.workflow.reject(actor, code, String(req.body?.reason ?? ''));
-          return reply.redirect(`${p}/services/${code}`, 303);
+          return done(reply, code, name === 'submit' ? 'submitted' : name === 'approve' ? 'approved' : 'rejected');
         } catch (e) {
           if (!(e instanceof AppError) || e.status === 403 || e.status === 404) throw e;
-          return sendHtml(reply, consoleServicePage(lang, req.staff!, await reply.generateCsrf(), await catalog.workflow.working(actor, code), [e.messages[lang]]), e.status);
+          // A missing reason belongs to the reason's field; other refusals (not a draft any more) to the page.
+          return servicePage(req, reply, code, [e.code === 'reason_required' ? { field: 'reason', message: e.messages } : e.messages[lang]], e.status);
         }
       });
     step('submit');
     step('approve');
     step('reject');
 
-    authorityRoutes(app, authorityDeps, { lang, base: p, guarded, posted });
+    const memberOrganization = (memberId: string) => catalog.read.allOrganizations().find((o) => (o.exchangeMembers ?? []).includes(memberId))?.name;
+    authorityRoutes(app, authorityDeps, { lang, base: p, guarded, posted, secure: opts.secureCookies, memberOrganization });
   }
 }

@@ -65,7 +65,7 @@ function schemaBlock(doc: Json, schema: unknown, lang: Lang): SafeHtml {
   let json = JSON.stringify(deref(doc, schema), null, 2) ?? '';
   const cut = json.length > MAX_SCHEMA_CHARS;
   if (cut) json = `${json.slice(0, MAX_SCHEMA_CHARS)}\n…`;
-  return html`<details><summary>${s.schema}</summary><pre dir="ltr" style="white-space: pre-wrap; overflow-wrap: anywhere"><code>${json}</code></pre>${cut ? html`<p class="secondary">${s.truncated}</p>` : ''}</details>`;
+  return html`<details><summary>${s.schema}</summary><pre class="code-block" dir="ltr" lang="en"><code>${json}</code></pre>${cut ? html`<p class="secondary">${s.truncated}</p>` : ''}</details>`;
 }
 
 function parametersTable(doc: Json, params: unknown[], lang: Lang): SafeHtml {
@@ -73,12 +73,12 @@ function parametersTable(doc: Json, params: unknown[], lang: Lang): SafeHtml {
   const rows = params.map((p) => deref(doc, p)).filter(isObj);
   if (!rows.length) return html``;
   return html`<h4>${s.parameters}</h4><table><thead><tr><th scope="col">${s.name}</th><th scope="col">${s.location}</th><th scope="col">${s.required}</th><th scope="col">${s.type}</th><th scope="col">${s.description}</th></tr></thead><tbody>
-${rows.map((p) => html`<tr><td dir="ltr"><code>${text(p.name)}</code></td><td dir="ltr">${text(p.in)}</td><td>${p.required === true ? s.yes : s.no}</td><td dir="ltr">${typeOf(doc, p.schema)}</td><td>${docText(p.description)}</td></tr>`)}</tbody></table>`;
+${rows.map((p) => html`<tr><td><code dir="ltr">${text(p.name)}</code></td><td><code dir="ltr">${text(p.in)}</code></td><td>${p.required === true ? s.yes : s.no}</td><td><bdi dir="ltr">${typeOf(doc, p.schema)}</bdi></td><td>${docText(p.description)}</td></tr>`)}</tbody></table>`;
 }
 
 function contentList(doc: Json, content: unknown, lang: Lang): SafeHtml {
   if (!isObj(content)) return html``;
-  return html`${Object.entries(content).map(([type, media]) => html`<p dir="ltr"><code>${type}</code>${isObj(media) && media.schema ? html` — ${typeOf(doc, media.schema)}` : ''}</p>${isObj(media) ? schemaBlock(doc, media.schema, lang) : ''}`)}`;
+  return html`${Object.entries(content).map(([type, media]) => html`<p dir="ltr" lang="en"><code>${type}</code>${isObj(media) && media.schema ? html` — ${typeOf(doc, media.schema)}` : ''}</p>${isObj(media) ? schemaBlock(doc, media.schema, lang) : ''}`)}`;
 }
 
 function responses(doc: Json, raw: unknown, lang: Lang): SafeHtml {
@@ -86,7 +86,7 @@ function responses(doc: Json, raw: unknown, lang: Lang): SafeHtml {
   if (!isObj(raw)) return html``;
   return html`<h4>${s.responses}</h4><dl class="summary-list">${Object.entries(raw).map(([code, r]) => {
     const resp = deref(doc, r);
-    return html`<div><dt dir="ltr">${code}</dt><dd>${isObj(resp) ? html`${docText(resp.description)}${contentList(doc, resp.content, lang)}` : ''}</dd></div>`;
+    return html`<div><dt><code dir="ltr">${code}</code></dt><dd>${isObj(resp) ? html`${docText(resp.description)}${contentList(doc, resp.content, lang)}` : ''}</dd></div>`;
   })}</dl>`;
 }
 
@@ -112,7 +112,7 @@ export function renderOpenApi(doc: unknown, lang: Lang): SafeHtml {
   const s = DEV[lang];
   const info = isObj(doc.info) ? doc.info : {};
   const paths = isObj(doc.paths) ? doc.paths : {};
-  return html`<p><strong>${docText(info.title)}</strong>${info.version ? html` · ${s.version} <span dir="ltr">${text(info.version)}</span>` : ''}</p>
+  return html`<p><strong>${docText(info.title)}</strong>${info.version ? html` · ${s.version} <bdi dir="ltr">${text(info.version)}</bdi>` : ''}</p>
 ${info.description ? html`<p>${docText(info.description)}</p>` : ''}
 ${Object.entries(paths).map(([path, rawItem]) => {
   const item = deref(doc, rawItem);
@@ -123,7 +123,7 @@ ${Object.entries(paths).map(([path, rawItem]) => {
     const own = Array.isArray(op.parameters) ? op.parameters : [];
     const body = deref(doc, op.requestBody);
     return html`<section class="panel">
-<h3 dir="ltr"><code>${m.toUpperCase()} ${path}</code></h3>
+<h3><code dir="ltr">${m.toUpperCase()} ${path}</code></h3>
 ${op.summary ? html`<p><strong>${docText(op.summary)}</strong></p>` : ''}
 ${op.description ? html`<p>${docText(op.description)}</p>` : ''}
 ${parametersTable(doc, [...shared, ...own], lang)}

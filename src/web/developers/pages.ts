@@ -4,7 +4,7 @@ import { html, type SafeHtml } from '../html.js';
 import { fmtDate, fmtNumber, prefix, type Lang } from '../i18n.js';
 import { breadcrumbs, page } from '../layout.js';
 import { docText, renderOpenApi } from './openapi-view.js';
-import { DEV } from './strings.js';
+import { DEV, memberName } from './strings.js';
 
 /** The developer portal's pages: the catalogue of data services, one service, the sandbox and its key. */
 
@@ -24,7 +24,32 @@ export const serviceHref = (lang: Lang, id: string) => `${base(lang)}/services/$
 const classTag = (lang: Lang, c: string) =>
   html`<span class="tag${c === 'personal' ? ' tag--red' : c === 'public' ? '' : ' tag--grey'}">${DEV[lang].classifications[c] ?? c}</span>`;
 const code = (s: string) => html`<code dir="ltr">${s}</code>`;
-const pre = (s: string) => html`<pre dir="ltr" style="white-space: pre-wrap; overflow-wrap: anywhere"><code>${s}</code></pre>`;
+/** A block of code or a command: left-to-right and not a Persian sentence, whatever the page (lang="en" keeps screen readers from reading it with a Persian voice). */
+const pre = (s: string) => html`<pre class="code-block" dir="ltr" lang="en"><code>${s}</code></pre>`;
+
+/**
+ * A sentence with `code` between backticks and ⟦English names⟧ between white brackets: the code
+ * isolated left-to-right so it reads as typed inside Persian text, the names marked English.
+ */
+export function rich(s: string): SafeHtml {
+  const names = (t: string) => t.split(/⟦|⟧/).map((part, i) => (i % 2 ? html`<span lang="en" dir="ltr">${part}</span>` : part));
+  // An inline block keeps a long value laid out left-to-right as one piece even when it wraps inside a Persian line.
+  return html`${s.split('`').map((part, i) => (i % 2 ? html`<code class="code-inline" dir="ltr">${part}</code>` : names(part)))}`;
+}
+
+/** How to give openid-client a client that authenticates with client_secret_basic (its default is client_secret_post). */
+const OPENID_CLIENT_EXAMPLE = (publicUrl: string) => `import * as client from 'openid-client';
+
+// A client registered with client_secret_basic (the default of \`oidc client add\`):
+const config = await client.discovery(
+  new URL('${publicUrl}'),
+  'your-client-id',
+  undefined,
+  client.ClientSecretBasic('your-client-secret'),
+);
+
+// A client registered with --auth client_secret_post: the library's default.
+const config2 = await client.discovery(new URL('${publicUrl}'), 'your-client-id', 'your-client-secret');`;
 
 /** Endpoint patterns (`/persons/*`) written as templates again for reading. */
 const endpointText = (e: { method: string; path: string }) => `${e.method === '*' ? 'ANY' : e.method} ${e.path.replace(/\*\*/g, '…').replace(/\*/g, '{…}')}`;
@@ -34,15 +59,19 @@ function guide(lang: Lang, publicUrl: string): SafeHtml {
   return html`<h2 id="calling">${s.howToCall}</h2>
 <p>${s.howToCallLead}</p>
 ${pre(`GET ${publicUrl}/r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE/path`)}
-<ul>${s.callHeaders.map((h) => html`<li dir="ltr">${h}</li>`)}</ul>
-<p>${s.callErrors}</p>
+<ul>${s.callHeaders.map((h) => html`<li>${rich(h)}</li>`)}</ul>
+<p>${rich(s.callErrors)}</p>
 <h2 id="apply">${s.apply}</h2>
-<ol>${s.applySteps.map((x) => html`<li>${x}</li>`)}</ol>
+<ol>${s.applySteps.map((x) => html`<li>${rich(x)}</li>`)}</ol>
 <p>${s.applyContact} <a href="${base(lang)}/sandbox">${s.sandboxTitle}</a></p>
-<h2 id="oidc">${s.oidc}</h2>
+<h2 id="oidc">${rich(s.oidc)}</h2>
 <p>${s.oidcLead}</p>
 ${pre(`${publicUrl}/.well-known/openid-configuration`)}
-<ul>${s.oidcPoints.map((x) => html`<li>${x}</li>`)}</ul>`;
+<ul>${s.oidcPoints.map((x) => html`<li>${rich(x)}</li>`)}</ul>
+<h3 id="oidc-auth">${s.oidcAuth}</h3>
+<ul>${s.oidcAuthPoints.map((x) => html`<li>${rich(x)}</li>`)}</ul>
+<p>${rich(s.oidcClientLead)}</p>
+${pre(OPENID_CLIENT_EXAMPLE(publicUrl))}`;
 }
 
 export function portalPage(lang: Lang, groups: ProviderGroup[], publicUrl: string): string {
@@ -54,16 +83,16 @@ export function portalPage(lang: Lang, groups: ProviderGroup[], publicUrl: strin
     body: html`${breadcrumbs(lang, [{ label: s.portal }])}
 <h1>${s.portal}</h1>
 <p class="lead">${s.portalLead}</p>
-<ul class="inline-list"><li><a href="#catalogue">${s.catalogue}</a></li><li><a href="${base(lang)}/sandbox">${s.sandboxTitle}</a></li><li><a href="#calling">${s.howToCall}</a></li><li><a href="#apply">${s.apply}</a></li><li><a href="#oidc">${s.oidc}</a></li></ul>
+<ul class="inline-list"><li><a href="#catalogue">${s.catalogue}</a></li><li><a href="${base(lang)}/sandbox">${s.sandboxTitle}</a></li><li><a href="#calling">${s.howToCall}</a></li><li><a href="#apply">${s.apply}</a></li><li><a href="#oidc">${rich(s.oidc)}</a></li></ul>
 <h2 id="catalogue">${s.catalogue}</h2>
 <p>${s.catalogueLead}</p>
 ${groups.length === 0 ? html`<p>${s.noServices}</p>` : ''}
 ${groups.map(
   (g) => html`<section aria-labelledby="provider-${g.member.id.replace(/[^A-Za-z0-9-]/g, '-')}">
-<h3 id="provider-${g.member.id.replace(/[^A-Za-z0-9-]/g, '-')}">${docText(g.member.name)} <span class="secondary" dir="ltr">${g.member.id}</span></h3>
+<h3 id="provider-${g.member.id.replace(/[^A-Za-z0-9-]/g, '-')}">${docText(memberName(g.member.name, lang))} <bdi class="secondary" dir="ltr">${g.member.id}</bdi></h3>
 <table><thead><tr><th scope="col">${s.service}</th><th scope="col">${s.classification}</th><th scope="col">${s.methods}</th><th scope="col">${s.sandbox}</th></tr></thead><tbody>
 ${g.services.map(
-  ({ service: x, sandboxId }) => html`<tr><td><a href="${serviceHref(lang, x.id)}">${x.name ? docText(x.name) : code(x.id)}</a><br><span class="secondary" dir="ltr">${x.id}</span></td><td>${classTag(lang, x.classification)}</td><td><ul class="list-bullet">${x.endpoints.map((e) => html`<li dir="ltr">${endpointText(e)}</li>`)}</ul></td><td>${sandboxId ? s.sandboxYes : s.sandboxNo}</td></tr>`,
+  ({ service: x, sandboxId }) => html`<tr><td><a href="${serviceHref(lang, x.id)}">${x.name ? docText(x.name) : code(x.id)}</a><br><bdi class="secondary" dir="ltr">${x.id}</bdi></td><td>${classTag(lang, x.classification)}</td><td><ul class="list-bullet">${x.endpoints.map((e) => html`<li><code dir="ltr">${endpointText(e)}</code></li>`)}</ul></td><td>${sandboxId ? s.sandboxYes : s.sandboxNo}</td></tr>`,
 )}</tbody></table>
 </section>`,
 )}
@@ -119,7 +148,7 @@ export function servicePage(lang: Lang, v: ServiceView, publicUrl: string): stri
 <h1>${x.name ? docText(x.name) : code(x.id)}</h1>
 <dl class="summary-list">
   <div><dt>${s.serviceId}</dt><dd>${code(x.id)}</dd></div>
-  <div><dt>${s.provider}</dt><dd>${docText(v.provider?.name)} <span class="secondary" dir="ltr">${x.subsystem}</span></dd></div>
+  <div><dt>${s.provider}</dt><dd>${docText(v.provider ? memberName(v.provider.name, lang) : '')} <bdi class="secondary" dir="ltr">${x.subsystem}</bdi></dd></div>
   <div><dt>${s.classification}</dt><dd>${classTag(lang, x.classification)}</dd></div>
   <div><dt>${s.subject}</dt><dd>${x.subject ? html`${s.subjectIn[x.subject.in] ?? x.subject.in}: ${code(x.subject.name)}` : s.none}</dd></div>
   <div><dt>${s.sandboxId}</dt><dd>${v.sandboxId ? code(v.sandboxId) : s.sandboxNo}</dd></div>
@@ -130,7 +159,7 @@ ${v.doc ? html`<p><a class="button button--secondary" href="${serviceHref(lang, 
 <p>${s.example}:</p>
 ${pre(curl(publicUrl, x.id, path, 'IR/COM/<your member>/<your subsystem>', 'pjx_…', x.classification === 'personal'))}
 ${v.sandboxId ? html`<p>${s.sandboxExample} (<a href="${base(lang)}/sandbox">${s.sandboxTitle}</a>):</p>${pre(curl(publicUrl, v.sandboxId, path, 'IR-SANDBOX/COM/dev-…/app', 'pjx_…', false))}` : ''}
-<p><a href="${base(lang)}#calling">${s.howToCall}</a> · <a href="${base(lang)}#apply">${s.apply}</a> · <a href="${base(lang)}#oidc">${s.oidc}</a></p>`,
+<p><a href="${base(lang)}#calling">${s.howToCall}</a> · <a href="${base(lang)}#apply">${s.apply}</a> · <a href="${base(lang)}#oidc">${rich(s.oidc)}</a></p>`,
   });
 }
 
@@ -211,7 +240,7 @@ export function keyPage(lang: Lang, c: SandboxCredentials, services: DataService
     noindex: true,
     body: html`${breadcrumbs(lang, [{ label: s.portal, href: base(lang) }, { label: s.sandboxTitle, href: `${base(lang)}/sandbox` }, { label: s.keyTitle }])}
 <h1>${s.keyTitle}</h1>
-<div class="panel" role="status"><p><strong>${s.keyOnce}</strong></p></div>
+<div class="panel panel--confirmation" role="status"><p><strong>${s.keyMade}</strong></p><p>${s.keyOnce}</p></div>
 <dl class="summary-list">
   <div><dt>${s.keyLabel}</dt><dd><code dir="ltr" id="sandbox-key">${c.key}</code></dd></div>
   <div><dt>${s.client}</dt><dd><code dir="ltr" id="sandbox-client">${c.subsystem}</code></dd></div>
@@ -222,6 +251,22 @@ ${example ? html`<h2>${s.tryIt}</h2>${pre(example)}` : ''}
 <h2>${s.sandboxServices}</h2>
 ${sandboxServiceList(lang, services.filter((x) => c.services.some((g) => g.id === x.id)))}
 ${samplePeople(lang)}
+<p><a href="${base(lang)}">${s.backToPortal}</a></p>`,
+  });
+}
+
+/** The key page again (a refresh, a second tab, a stale link): the key is not kept, so it cannot be shown. */
+export function keyGonePage(lang: Lang): string {
+  const s = DEV[lang];
+  return page({
+    lang,
+    title: s.keyGoneTitle,
+    path: '/developers/sandbox/key',
+    noindex: true,
+    body: html`${breadcrumbs(lang, [{ label: s.portal, href: base(lang) }, { label: s.sandboxTitle, href: `${base(lang)}/sandbox` }, { label: s.keyGoneTitle }])}
+<h1>${s.keyGoneTitle}</h1>
+<p>${s.keyGone}</p>
+<p><a class="button" href="${base(lang)}/sandbox">${s.newKey}</a></p>
 <p><a href="${base(lang)}">${s.backToPortal}</a></p>`,
   });
 }

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
-import { Sandbox, isSandboxId, parseServiceId, type DataService, type Exchange, type FieldProblem, type Member } from '../../exchange/index.js';
+import { Sandbox, isSandboxId, parseServiceId, type DataService, type Exchange, type FieldProblem, type Member, type SandboxCredentials } from '../../exchange/index.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Lang } from '../i18n.js';
-import { keyPage, portalPage, sandboxPage, servicePage, type ProviderGroup } from './pages.js';
+import { setFlash, takeFlash } from '../flash.js';
+import { keyGonePage, keyPage, portalPage, sandboxPage, servicePage, type ProviderGroup } from './pages.js';
 
 /**
  * The developer portal (`/developers`, `/en/developers`): the public catalogue of the exchange's data
@@ -21,6 +22,8 @@ export interface DeveloperPortalOptions {
 }
 
 export const FORM_RATE_PER_MINUTE = 10;
+/** The one-time cookie that carries a new key from the form's POST to the page that shows it. */
+const KEY_FLASH = 'panjareh_sandbox_key';
 
 const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 const formBody = {
@@ -51,7 +54,7 @@ export async function developerRoutes(app: FastifyInstance, opts: DeveloperPorta
     for (const s of services) {
       if (s.disabled || isSandboxId(s.id)) continue;
       const memberId = s.subsystem.split('/').slice(0, 3).join('/');
-      const member = byId.get(memberId) ?? { id: memberId, name: memberId, createdAt: '' };
+      const member = byId.get(memberId) ?? { id: memberId, name: memberId, nameFa: null, createdAt: '' };
       const g = groups.get(memberId) ?? { member, services: [] };
       g.services.push({ service: s, sandboxId: sandbox.sandboxFor(s) });
       groups.set(memberId, g);
@@ -113,6 +116,15 @@ export async function developerRoutes(app: FastifyInstance, opts: DeveloperPorta
 
     app.get(`${p}/sandbox`, async (_req, reply) => form(reply, {}, []));
 
+    // The new key, shown once after the redirect; a refresh (or a stale or forged cookie) makes no key and says so.
+    const keyPath = `${p}/sandbox/key`;
+    app.get(keyPath, async (req, reply) => {
+      const creds = takeFlash<SandboxCredentials>(req, reply, KEY_FLASH, keyPath);
+      if (!creds) return sendHtml(reply, keyGonePage(lang));
+      const services = (await exchange.registry.services()).filter((s) => creds.services.some((c) => c.id === s.id));
+      return sendHtml(reply, keyPage(lang, creds, services, config.publicUrl));
+    });
+
     app.post<{ Body: FormBody }>(
       `${p}/sandbox`,
       { preHandler: app.csrfProtection, config: { rateLimit: { max: formRate, timeWindow: '1 minute' } }, schema: { body: formBody } },
@@ -121,8 +133,9 @@ export async function developerRoutes(app: FastifyInstance, opts: DeveloperPorta
         const values = { name: b.name ?? '', email: b.email ?? '', organization: b.organization ?? '', terms: b.terms ?? '' };
         try {
           const creds = await sandbox.register(values, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
-          const services = (await exchange.registry.services()).filter((s) => creds.services.some((c) => c.id === s.id));
-          return sendHtml(reply, keyPage(lang, creds, services, config.publicUrl));
+          // Post/redirect/get: the key travels sealed in a one-time cookie, never in the address.
+          setFlash(reply, KEY_FLASH, keyPath, creds, config.publicUrl.startsWith('https://'));
+          return reply.redirect(keyPath, 303);
         } catch (e) {
           if (!(e instanceof AppError)) throw e;
           if (e.code === 'invalid_application') return form(reply, values, (e.details as FieldProblem[]) ?? [], 400);

@@ -1,4 +1,4 @@
-import type { Lang } from '../i18n.js';
+import { t, type Lang } from '../i18n.js';
 
 /** The developer portal's words, Persian and English. */
 
@@ -43,29 +43,39 @@ const fa = {
   truncated: '(کوتاه شده است؛ سند کامل را دریافت کنید)',
   howToCall: 'چگونه فراخوانی کنیم',
   howToCallLead: 'هر فراخوانی از درگاه بستر تبادل و با پروتکل REST ایکس‌رود انجام می‌شود:',
+  // Text between backticks is code: shown left-to-right as typed (see rich() in pages.ts).
   callHeaders: [
-    'X-Road-Client: شناسهٔ زیرسامانهٔ شما (INSTANCE/CLASS/MEMBER/SUBSYSTEM)',
-    'Authorization: ApiKey pjx_… (کلید زیرسامانه) یا Bearer <توکن client_credentials> از ارائه‌دهندهٔ هویت پنجره با resource=urn:panjareh:exchange',
-    'X-Panjareh-Consent: توکن رضایت شخص، برای دادهٔ شخصی (مگر مبنای قانونی قرارداد آن را پوشش دهد)',
+    '`X-Road-Client: INSTANCE/CLASS/MEMBER/SUBSYSTEM`: شناسهٔ زیرسامانهٔ شما',
+    '`Authorization: ApiKey pjx_…`: کلید زیرسامانه؛ یا `Authorization: Bearer <token>` با توکن client_credentials از ارائه‌دهندهٔ هویت پنجره با `resource=urn:panjareh:exchange`',
+    '`X-Panjareh-Consent: <consent token>`: توکن رضایت شخص، برای دادهٔ شخصی (مگر مبنای قانونی قرارداد آن را پوشش دهد)',
   ],
-  callErrors: 'خطاهای درگاه بدنهٔ خطای ایکس‌رود دارند: {"type", "message", "detail", "messages": {"fa", "en"}} و نوع خطا در سرآیند X-Road-Error.',
+  callErrors: 'خطاهای درگاه بدنهٔ خطای ایکس‌رود دارند، `{"type", "message", "detail", "messages": {"fa", "en"}}`، و نوع خطا در سرآیند `X-Road-Error` هم می‌آید.',
   example: 'نمونه',
   sandboxExample: 'همین فراخوانی در محیط آزمایشی',
   apply: 'درخواست دسترسی (قرارداد)',
   applySteps: [
-    'سازمان شما یک بار به‌عنوان عضو بستر تبادل ثبت می‌شود (شرکت‌ها با کلاس COM و شناسهٔ ملی) و یک زیرسامانه برای سامانهٔ شما ساخته می‌شود.',
+    'سازمان شما یک بار به‌عنوان عضو بستر تبادل ثبت می‌شود (شرکت‌ها با کلاس `COM` و شناسهٔ ملی) و یک زیرسامانه برای سامانهٔ شما ساخته می‌شود.',
     'برای هر سرویس درخواست قرارداد می‌دهید: هدف، مبنای قانونی، روش‌ها و مسیرها. دستگاه ارائه‌دهنده تأیید یا رد می‌کند و مرجع ملی می‌تواند مستقیم اعطا کند.',
     'قرارداد فعال نرخ فراخوانی، سهمیهٔ روزانه و تاریخ انقضا دارد. کلید API را مرجع ملی برای زیرسامانهٔ شما می‌سازد و فقط یک بار نشان داده می‌شود.',
-    'برای دادهٔ شخصی، رضایت خود شخص لازم است: درخواست رضایت می‌دهید، شخص در «پنجرهٔ من» تأیید می‌کند و توکن رضایت را در X-Panjareh-Consent می‌فرستید.',
+    'برای دادهٔ شخصی، رضایت خود شخص لازم است: درخواست رضایت می‌دهید، شخص در «پنجرهٔ من» تأیید می‌کند و توکن رضایت را در `X-Panjareh-Consent` می‌فرستید.',
   ],
   applyContact: 'تا پیش از قرارداد، همه‌چیز را در محیط آزمایشی بسازید و بیازمایید.',
-  oidc: 'ورود با پنجره (OpenID Connect)',
+  // Between ⟦ and ⟧: an English name inside Persian text, marked English (see rich() in pages.ts).
+  oidc: 'ورود با پنجره (⟦OpenID Connect⟧)',
   oidcLead: 'کاربران تارنمای شما می‌توانند با هویت دیجیتال ملی وارد شوند. نشانی کشف (discovery):',
   oidcPoints: [
-    'جریان authorization code با PKCE (الزامی)؛ روش‌های احراز کلاینت client_secret_basic و private_key_jwt.',
-    'دامنه‌ها: openid، profile، national_code، phone؛ کاربر هر مورد را در صفحهٔ رضایت می‌بیند.',
+    'جریان ⟦authorization code⟧ با ⟦PKCE⟧ (الزامی، `S256`).',
+    'دامنه‌ها: `openid`، `profile`، `national_code`، `phone`؛ کاربر هر مورد را در صفحهٔ رضایت می‌بیند.',
     'سامانهٔ شما را مرجع ملی ثبت می‌کند (نشانی‌های بازگشت، روش احراز)؛ شناسه و رمز کلاینت یک بار داده می‌شود.',
   ],
+  oidcAuth: 'روش احراز کلاینت در نقطهٔ توکن',
+  oidcAuthPoints: [
+    'هر کلاینت یک روش احراز دارد و نقطهٔ توکن فقط همان را می‌پذیرد؛ روش دیگر پاسخ `invalid_client` می‌گیرد. روش را در پاسخ ثبت (`"token_endpoint_auth_method"`) یا از مرجع ملی بپرسید.',
+    'پیش‌فرض `client_secret_basic` است: شناسه و رمز در سرآیند `Authorization: Basic …`.',
+    'ثبت با `oidc client add --auth client_secret_post` کلاینتی می‌سازد که شناسه و رمز را در بدنهٔ درخواست (`client_id`، `client_secret`) می‌فرستد؛ کتابخانهٔ openid-client به‌طور پیش‌فرض همین را می‌فرستد.',
+    'روش `private_key_jwt` برای کلاینتی است که کلید خود را با `jwks_uri` منتشر می‌کند.',
+  ],
+  oidcClientLead: 'در openid-client (نسخهٔ ۶) برای کلاینتی با `client_secret_basic` روش را به `discovery` بدهید؛ یا کلاینت را با `client_secret_post` ثبت کنید و همان پیش‌فرض کتابخانه را نگه دارید:',
   sandboxTitle: 'محیط آزمایشی (Sandbox)',
   sandboxLead: 'پیش از قرارداد بسازید: هر سرویس نمایشی یک نسخه در نمونهٔ جداگانهٔ IR-SANDBOX دارد که فقط دادهٔ ساختگی کشور نمایشی را برمی‌گرداند. کلید خود را همین‌جا بگیرید.',
   sandboxRules: (days: string, rate: string, quota: string) => [
@@ -87,9 +97,15 @@ const fa = {
   fieldOrganization: 'سازمان یا شرکت (اختیاری)',
   fieldTerms: 'می‌پذیرم که محیط آزمایشی فقط برای ساخت و آزمون با دادهٔ ساختگی است، نه آزمون بار یا حمله.',
   submit: 'ساخت کلید آزمایشی',
-  errorsTitle: 'لطفاً این موارد را درست کنید',
+  errorsTitle: t('fa').problem,
   keyTitle: 'کلید آزمایشی شما',
   keyOnce: 'این کلید فقط همین یک بار نشان داده می‌شود و ما فقط چکیدهٔ آن را نگه می‌داریم. همین حالا آن را در جای امنی نگه دارید.',
+  keyMade: 'کلید آزمایشی ساخته شد.',
+  keyGoneTitle: 'کلید دیگر نشان داده نمی‌شود',
+  keyGone: 'هر کلید آزمایشی فقط یک بار، درست پس از ساختن، نشان داده می‌شود؛ ما فقط چکیدهٔ آن را نگه می‌داریم. اگر آن را نگه نداشته‌اید، کلید تازه‌ای بسازید.',
+  newKey: 'ساخت کلید تازه',
+  sandboxDeveloper: 'توسعه‌دهندهٔ محیط آزمایشی',
+  sandboxSuffix: 'محیط آزمایشی',
   keyLabel: 'کلید API',
   client: 'X-Road-Client (زیرسامانهٔ شما)',
   expires: 'انقضا',
@@ -144,28 +160,36 @@ const en: Strings = {
   howToCall: 'How to call',
   howToCallLead: 'Every call goes through the exchange gateway, with X-Road’s REST protocol:',
   callHeaders: [
-    'X-Road-Client: your subsystem id (INSTANCE/CLASS/MEMBER/SUBSYSTEM)',
-    'Authorization: ApiKey pjx_… (your subsystem’s key) or Bearer <client_credentials token> from Panjareh’s identity provider with resource=urn:panjareh:exchange',
-    'X-Panjareh-Consent: the person’s consent token, for personal data (unless the contract’s legal basis covers it)',
+    '`X-Road-Client: INSTANCE/CLASS/MEMBER/SUBSYSTEM`: your subsystem id',
+    '`Authorization: ApiKey pjx_…`: your subsystem’s key; or `Authorization: Bearer <token>` with a client_credentials token from Panjareh’s identity provider with `resource=urn:panjareh:exchange`',
+    '`X-Panjareh-Consent: <consent token>`: the person’s consent token, for personal data (unless the contract’s legal basis covers it)',
   ],
-  callErrors: 'The gateway’s own errors are X-Road error bodies {"type", "message", "detail", "messages": {"fa", "en"}}, with the type also in the X-Road-Error header.',
+  callErrors: 'The gateway’s own errors are X-Road error bodies, `{"type", "message", "detail", "messages": {"fa", "en"}}`, with the type also in the `X-Road-Error` header.',
   example: 'Example',
   sandboxExample: 'The same call in the sandbox',
   apply: 'Applying for access (a contract)',
   applySteps: [
-    'Your organisation is registered once as a member of the exchange (companies in class COM with their national id) and gets a subsystem for your system.',
+    'Your organisation is registered once as a member of the exchange (companies in class `COM` with their national id) and gets a subsystem for your system.',
     'You apply for a contract per service: purpose, legal basis, methods and paths. The providing agency approves or rejects; the national authority may grant one directly.',
     'An active contract has a rate limit, a daily quota and an expiry. The national authority makes your subsystem’s API key, shown once.',
-    'Personal data needs the person’s own consent: you request it, the person approves in My Panjareh, and you send the consent token in X-Panjareh-Consent.',
+    'Personal data needs the person’s own consent: you request it, the person approves in My Panjareh, and you send the consent token in `X-Panjareh-Consent`.',
   ],
   applyContact: 'Until you have a contract, build and test everything in the sandbox.',
-  oidc: 'Sign in with Panjareh (OpenID Connect)',
+  oidc: 'Sign in with Panjareh (⟦OpenID Connect⟧)',
   oidcLead: 'Your site’s users can sign in with the national digital identity. Discovery address:',
   oidcPoints: [
-    'Authorization code flow with PKCE (S256); client authentication client_secret_basic or private_key_jwt.',
-    'Scopes: openid, profile, national_code, phone; the consent screen shows the person each item.',
+    'Authorization code flow with PKCE (required, `S256`).',
+    'Scopes: `openid`, `profile`, `national_code`, `phone`; the consent screen shows the person each item.',
     'The national authority registers your site (redirect addresses, authentication method); the client id and secret are given once.',
   ],
+  oidcAuth: 'How your client authenticates at the token endpoint',
+  oidcAuthPoints: [
+    'Each client has one authentication method and the token endpoint accepts only that one; any other gets `invalid_client`. The method is in the registration’s answer (`"token_endpoint_auth_method"`), or ask the national authority.',
+    'The default is `client_secret_basic`: the id and secret in an `Authorization: Basic …` header.',
+    'Registering with `oidc client add --auth client_secret_post` makes a client that sends them in the request body (`client_id`, `client_secret`); the openid-client library sends that by default.',
+    '`private_key_jwt` is for a client that publishes its own key at a `jwks_uri`.',
+  ],
+  oidcClientLead: 'In openid-client (version 6), give a `client_secret_basic` client’s method to `discovery`; or register the client with `client_secret_post` and keep the library’s default:',
   sandboxTitle: 'Sandbox',
   sandboxLead: 'Build before you have a contract: every demo service has a copy in the separate IR-SANDBOX instance, answering with the demo country’s synthetic data only. Get your key here.',
   sandboxRules: (days: string, rate: string, quota: string) => [
@@ -187,9 +211,15 @@ const en: Strings = {
   fieldOrganization: 'Organisation or company (optional)',
   fieldTerms: 'I accept that the sandbox is for building and testing with synthetic data, not for load tests or attacks.',
   submit: 'Make a sandbox key',
-  errorsTitle: 'Please correct these',
+  errorsTitle: t('en').problem,
   keyTitle: 'Your sandbox key',
   keyOnce: 'This key is shown this once only; we keep only a hash of it. Store it somewhere safe now.',
+  keyMade: 'Your sandbox key was made.',
+  keyGoneTitle: 'The key is no longer shown',
+  keyGone: 'A sandbox key is shown once only, right after it is made; we keep only a hash of it. If you did not store it, make a new one.',
+  newKey: 'Make a new key',
+  sandboxDeveloper: 'Sandbox developer',
+  sandboxSuffix: 'sandbox',
   keyLabel: 'API key',
   client: 'X-Road-Client (your subsystem)',
   expires: 'Expires',
@@ -201,3 +231,13 @@ const en: Strings = {
 };
 
 export const DEV: Record<Lang, Strings> = { fa, en };
+
+/**
+ * An exchange member's name for a page in `lang`. Members have one name; those the sandbox makes for
+ * itself are English ("Sandbox developer", "<agency> (sandbox)"), so they are said in the page's language.
+ */
+export function memberName(name: string, lang: Lang): string {
+  if (name === 'Sandbox developer') return DEV[lang].sandboxDeveloper;
+  const m = /^(.*) \(sandbox\)$/.exec(name);
+  return m ? `${m[1]} (${DEV[lang].sandboxSuffix})` : name;
+}

@@ -39,6 +39,8 @@ export async function connectPortalToExchange(
         client: PORTAL_CLIENT,
         memberName: 'Panjareh national portal',
         subsystemName: 'Inquiry services of the national portal',
+        memberNameFa: 'درگاه ملی پنجره',
+        subsystemNameFa: 'استعلام‌های درگاه ملی',
         purpose: 'Inquiry services for signed-in citizens on the national portal (their own records)',
         legalBasis: PORTAL_LEGAL_BASIS,
         actor,

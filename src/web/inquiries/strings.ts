@@ -1,5 +1,5 @@
 import { EXAMPLE_PLATE, plateText } from './plate-text.js';
-import type { Lang } from '../i18n.js';
+import { t, type Lang } from '../i18n.js';
 
 /** The inquiry pages' words, Persian first. */
 
@@ -22,7 +22,7 @@ const fa = {
   signedInNoName: 'شما وارد شده‌اید؛ استعلام‌های شخصی اطلاعات خود شما را نشان می‌دهند.',
   backToAccount: 'بازگشت به پنجرهٔ من',
   signIn: 'ورود',
-  problem: 'مشکلی پیش آمده است',
+  problem: t('fa').problem,
   failedTitle: 'استعلام انجام نشد',
   nationalCode: 'کد ملی',
   name: 'نام و نام خانوادگی',
@@ -105,7 +105,7 @@ const en: Strings = {
   signedInNoName: 'You are signed in; personal inquiries show your own data.',
   backToAccount: 'Back to My Panjareh',
   signIn: 'Sign in',
-  problem: 'There is a problem',
+  problem: t('en').problem,
   failedTitle: 'The inquiry could not be made',
   nationalCode: 'National code',
   name: 'Name',
