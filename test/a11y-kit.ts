@@ -147,7 +147,7 @@ function englishOnPersianPage(page: Page): Promise<string[]> {
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const el = n.parentElement!;
-      if (!phrase.test(n.textContent ?? '') || el.closest('code, pre, kbd, samp, script, style')) continue;
+      if (!phrase.test(n.textContent ?? '') || el.closest('code, pre, kbd, samp, script, style, noscript')) continue;
       if (el.closest('[lang]')?.getAttribute('lang') !== 'fa' || getComputedStyle(el).display === 'none') continue;
       found.push(n.textContent!.trim());
     }

@@ -26,14 +26,12 @@ async function startChild(nodeId: string): Promise<{ child: ChildProcess; url: s
   });
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  // Started is an event (it says where it listens, or it exits), not a fixed time: on a loaded machine
+  // loading the platform can take longer than any such limit; the suite's per-file limit still holds.
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child did not start: ${err}`)), 60_000);
     child.stdout!.on('data', (c: Buffer) => {
       const m = /listening (\d+)/.exec(c.toString());
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
+      if (m) resolve(Number(m[1]));
     });
     child.once('exit', (code) => reject(new Error(`child exited (${code}): ${err}`)));
   });

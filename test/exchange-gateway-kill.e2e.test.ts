@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { startUpstream } from './exchange-helpers.js';
-import { freePort, freshDatabase, testPlatform } from './harness.js';
+import { freshDatabase, testPlatform } from './harness.js';
 import { loadUntilKilled } from './kill-under-load.js';
 
 /**
@@ -58,27 +58,31 @@ after(async () => {
 
 const headers = () => ({ 'x-road-client': CLIENT, authorization: `ApiKey ${key}` });
 
-/** Starts the gateway node and waits until it answers a call with 200. */
+/**
+ * Starts the gateway node and waits until it answers a call with 200. It listens on a port of its own
+ * choosing (port 0) and says which: a port picked free here and passed on could be taken by another
+ * process before the child, seconds later, binds it. Its start is an event (the address it prints, or
+ * its exit), not a time limit: on a loaded machine loading the platform alone took over 30 s.
+ */
 async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--roles', 'gateway', '--port', String(port), '--host', '127.0.0.1'], { env: childEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--roles', 'gateway', '--port', '0', '--host', '127.0.0.1'], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
+  let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /Open http:\/\/localhost:(\d+)\//.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code, signal) => reject(new Error(`the gateway exited (${code ?? signal}): ${err}`)));
+  });
   const url = `http://127.0.0.1:${port}${PATH}`;
-  const until = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}): ${err}`);
-    try {
-      const r = await fetch(url, { headers: headers() });
-      await r.arrayBuffer();
-      if (r.status === 200) return { child, url };
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > until) throw new Error(`the gateway did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const r = await fetch(url, { headers: headers() });
+  await r.arrayBuffer();
+  assert.equal(r.status, 200, 'the gateway serves once it says it listens');
+  return { child, url };
 }
 
 /** 32 clients until the node dies; SIGKILL once `killAfter` calls got a 2xx. Returns their X-Road-Ids ('' for a 2xx without one). */

@@ -60,12 +60,35 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Opens a platform on `shared` (or on a fresh database); with `listen`, also starts the real HTTP server. */
-export async function testPlatform(opts: { shared?: Shared & { drop?: () => Promise<void> }; listen?: boolean; env?: Record<string, string> } = {}): Promise<TestPlatform> {
+type PlatformOptions = {
+  shared?: Shared & { drop?: () => Promise<void> };
+  listen?: boolean;
+  env?: Record<string, string>;
+  /** The host PUBLIC_URL names (default 127.0.0.1; WebAuthn needs a name such as localhost). */
+  publicHost?: string;
+};
+
+/**
+ * Opens a platform on `shared` (or on a fresh database); with `listen`, also starts the real HTTP server.
+ * Its PUBLIC_URL must name its port before the platform opens, so the port is picked free first and
+ * bound only once the platform is open, seconds later on a busy machine: another process can take it
+ * meanwhile. The server then fails with EADDRINUSE and the platform is opened again on another port.
+ */
+export async function testPlatform(opts: PlatformOptions = {}): Promise<TestPlatform> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openTestPlatform(opts);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EADDRINUSE' || opts.env?.PORT || attempt === 5) throw e;
+    }
+  }
+}
+
+async function openTestPlatform(opts: PlatformOptions): Promise<TestPlatform> {
   const shared = opts.shared ?? (await freshDatabase());
   const ownsDb = !opts.shared;
   const port = opts.env?.PORT ? Number(opts.env.PORT) : opts.listen ? await freePort() : 0;
-  const publicUrl = opts.listen ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {};
+  const publicUrl = opts.listen ? { PUBLIC_URL: `http://${opts.publicHost ?? '127.0.0.1'}:${port}` } : {};
   const config = loadConfig({ ...process.env, PANJAREH_DATA_DIR: shared.dataDir, LOG_LEVEL: 'silent', PANJAREH_INDEX_SYNC_MS: '100', PANJAREH_LOGIN_RATE: '1000', ...publicUrl, ...opts.env }, { port, host: '127.0.0.1' });
   const platform = await openPlatform(config, { pgSchema: shared.pgSchema });
   await platform.catalog.read.rebuild();
@@ -80,7 +103,12 @@ export async function testPlatform(opts: { shared?: Shared & { drop?: () => Prom
   if (opts.listen) {
     tp.app = await buildServer(platform);
     platform.catalog.read.startFollowing(config.indexSyncMs, () => undefined);
-    await tp.app.listen({ port, host: '127.0.0.1' });
+    try {
+      await tp.app.listen({ port, host: '127.0.0.1' });
+    } catch (e) {
+      await tp.dispose();
+      throw e;
+    }
     const addr = tp.app.server.address();
     tp.url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   }

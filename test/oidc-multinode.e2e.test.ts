@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
 import { Browser } from './browser.js';
-import { freePort, freshDatabase, testPlatform, type TestPlatform } from './harness.js';
+import { freshDatabase, testPlatform, type TestPlatform } from './harness.js';
 import { latestCode, outboxIds } from './signin.js';
 
 /**
@@ -18,10 +18,9 @@ const REDIRECT = 'http://127.0.0.1:9/callback';
 
 before(async () => {
   db = await freshDatabase();
-  const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
-  a = await testPlatform({ shared: db, listen: true, env: { PUBLIC_URL: issuer, PORT: String(port) } });
-  b = await testPlatform({ shared: db, listen: true, env: { PUBLIC_URL: issuer } });
+  // A's own address is the issuer of both, as behind a load balancer.
+  a = await testPlatform({ shared: db, listen: true });
+  b = await testPlatform({ shared: db, listen: true, env: { PUBLIC_URL: a.url! } });
   await a.agencies.seed();
 });
 after(async () => {

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import * as client from 'openid-client';
 import { chromium, type Page } from 'playwright-core';
 import { Browser } from './browser.js';
-import { freePort, testPlatform, type TestPlatform } from './harness.js';
+import { testPlatform, type TestPlatform } from './harness.js';
 import { follow, latestCode, outboxIds, signInToPortal } from './signin.js';
 import { SoftwareAuthenticator } from './webauthn-authenticator.js';
 
@@ -33,9 +33,9 @@ let aliBrowser: Browser;
 let aliCredentialId: string;
 
 before(async () => {
-  const port = await freePort();
-  base = `http://localhost:${port}`;
-  tp = await testPlatform({ listen: true, env: { PORT: String(port), PUBLIC_URL: base } });
+  // WebAuthn needs a host name, not an address: the platform's public URL names localhost.
+  tp = await testPlatform({ listen: true, publicHost: 'localhost' });
+  base = `http://localhost:${new URL(tp.url!).port}`;
   await tp.agencies.seed();
   const r = await tp.identity.clients.add({ name: 'سامانه آزمون / Test agency', redirectUris: [REDIRECT] }, 'test');
   rp = { clientId: r.clientId, clientSecret: r.clientSecret! };

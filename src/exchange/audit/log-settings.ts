@@ -34,12 +34,19 @@ export interface AuditWriterMetrics {
   records: number;
   batches: number;
   failedBatches: number;
+  /** Records appended and not yet taken into a batch. */
+  queued: number;
   /** Records chained again because a commit before theirs failed (never attempted, never lost). */
   rechained: number;
   largestBatch: number;
   seals: number;
   /** Committed batches by size: "1", "2-3", "4-7", "8-15", … */
   batchSizes: Record<string, number>;
+  /**
+   * SQLite writer thread: batches sent to it and how many it has taken for a commit (sent − taken are
+   * waiting for it); null on PostgreSQL, an in-memory database, or before the first commit.
+   */
+  writerThread: { sent: number; taken: number } | null;
 }
 
 export function isUniqueViolation(e: unknown): boolean {

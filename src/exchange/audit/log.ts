@@ -102,7 +102,7 @@ export class ExchangeAuditLog {
     this.maxInFlight = positive(opts.maxInFlight, 2, 'maxInFlight');
     this.sqlite = dialect === 'sqlite';
     this.sqliteFull = this.sqlite && (opts.sqliteSync ?? 'full') === 'full';
-    this.m = { nodeId: node, chain: null, records: 0, batches: 0, failedBatches: 0, rechained: 0, largestBatch: 0, seals: 0, batchSizes: {} };
+    this.m = { nodeId: node, chain: null, records: 0, batches: 0, failedBatches: 0, queued: 0, rechained: 0, largestBatch: 0, seals: 0, batchSizes: {}, writerThread: null };
     // While idle with unsealed records, seal once sealEveryMs has passed; under load the batches carry the seals.
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(1000, this.sealEveryMs / 2)));
     this.timer.unref();
@@ -144,7 +144,7 @@ export class ExchangeAuditLog {
   }
 
   metrics(): AuditWriterMetrics {
-    return { ...this.m, chain: this.chain, batchSizes: { ...this.m.batchSizes } };
+    return { ...this.m, chain: this.chain, queued: this.queue.length, batchSizes: { ...this.m.batchSizes }, writerThread: this.sqliteWriter?.progress() ?? null };
   }
 
   verify(opts?: { pageSize?: number }) {

@@ -56,6 +56,7 @@ const SEAL_COLUMNS = ['chain_id', 'seq', 'head_hash', 'at', 'kid', 'jws'] as con
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads');
+const taken = new Int32Array(workerData.taken);
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = ' + workerData.busyMs);
@@ -95,6 +96,7 @@ parentPort.on('message', (first) => {
     }
     group.push(m);
   }
+  if (group.length) Atomics.store(taken, 0, group[group.length - 1].n);
   const live = group.filter((b) => b.epoch > deadEpoch);
   const skipped = group.filter((b) => b.epoch <= deadEpoch);
   if (skipped.length) parentPort.postMessage({ skipped: skipped.map((b) => b.n) });
@@ -138,6 +140,11 @@ type Answer = { done: number[]; records: number } | { failed: number[]; error: {
 export class SqliteAuditWriter {
   private worker: Worker | null = null;
   private next = 0;
+  /**
+   * The number of the last batch the thread has taken for a commit, written by the thread: batches
+   * numbered above it are still waiting for it. Shared memory, so reading it costs the thread nothing.
+   */
+  private readonly taken = new Int32Array(new SharedArrayBuffer(4));
   private readonly waiting = new Map<number, Waiting>();
 
   private constructor(
@@ -160,7 +167,7 @@ export class SqliteAuditWriter {
     if (this.worker) return this.worker;
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), file: this.file, synchronous: this.synchronous, busyMs: 5000, cacheKib: 64 * 1024, columns: COLUMNS, canonicalIndex: CANONICAL_INDEX, personIndex: PERSON_INDEX, sealColumns: SEAL_COLUMNS },
+      workerData: { taken: this.taken.buffer, driver: createRequire(import.meta.url).resolve('better-sqlite3'), file: this.file, synchronous: this.synchronous, busyMs: 5000, cacheKib: 64 * 1024, columns: COLUMNS, canonicalIndex: CANONICAL_INDEX, personIndex: PERSON_INDEX, sealColumns: SEAL_COLUMNS },
     });
     w.on('message', (m: Answer) => {
       const ns = 'done' in m ? m.done : 'failed' in m ? m.failed : m.skipped;
@@ -200,6 +207,11 @@ export class SqliteAuditWriter {
       w.ref();
       w.postMessage({ n, epoch, text, seal: seal && SEAL_COLUMNS.map((c) => seal[c]) });
     });
+  }
+
+  /** Batches sent to the thread so far, and how many of them it has taken for a commit (the rest wait for it). */
+  progress(): { sent: number; taken: number } {
+    return { sent: this.next, taken: Atomics.load(this.taken, 0) };
   }
 
   /** Closes the worker's connection (after the commits sent so far, which it answers first). */

@@ -48,7 +48,7 @@ function deref(doc: Json, v: unknown): unknown {
   return cur;
 }
 
-/** A one-line type of a schema: `string (pattern …)`, `array of object`, `integer`. */
+/** A one-line type of a schema in OpenAPI's own words, shown as code: `string (pattern …)`, `array of object`, `integer`. */
 function typeOf(doc: Json, raw: unknown): string {
   const s = deref(doc, raw);
   if (!isObj(s)) return '';
@@ -73,12 +73,12 @@ function parametersTable(doc: Json, params: unknown[], lang: Lang): SafeHtml {
   const rows = params.map((p) => deref(doc, p)).filter(isObj);
   if (!rows.length) return html``;
   return html`<h4>${s.parameters}</h4><table><thead><tr><th scope="col">${s.name}</th><th scope="col">${s.location}</th><th scope="col">${s.required}</th><th scope="col">${s.type}</th><th scope="col">${s.description}</th></tr></thead><tbody>
-${rows.map((p) => html`<tr><td><code dir="ltr">${text(p.name)}</code></td><td><code dir="ltr">${text(p.in)}</code></td><td>${p.required === true ? s.yes : s.no}</td><td><bdi dir="ltr">${typeOf(doc, p.schema)}</bdi></td><td>${docText(p.description)}</td></tr>`)}</tbody></table>`;
+${rows.map((p) => html`<tr><td><code dir="ltr">${text(p.name)}</code></td><td><code dir="ltr">${text(p.in)}</code></td><td>${p.required === true ? s.yes : s.no}</td><td><code dir="ltr">${typeOf(doc, p.schema)}</code></td><td>${docText(p.description)}</td></tr>`)}</tbody></table>`;
 }
 
 function contentList(doc: Json, content: unknown, lang: Lang): SafeHtml {
   if (!isObj(content)) return html``;
-  return html`${Object.entries(content).map(([type, media]) => html`<p dir="ltr" lang="en"><code>${type}</code>${isObj(media) && media.schema ? html` — ${typeOf(doc, media.schema)}` : ''}</p>${isObj(media) ? schemaBlock(doc, media.schema, lang) : ''}`)}`;
+  return html`${Object.entries(content).map(([type, media]) => html`<p dir="ltr" lang="en"><code>${type}</code>${isObj(media) && media.schema ? html` — <code>${typeOf(doc, media.schema)}</code>` : ''}</p>${isObj(media) ? schemaBlock(doc, media.schema, lang) : ''}`)}`;
 }
 
 function responses(doc: Json, raw: unknown, lang: Lang): SafeHtml {

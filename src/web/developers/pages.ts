@@ -31,6 +31,9 @@ const pre = (s: string) => html`<pre class="code-block" dir="ltr" lang="en"><cod
  * A sentence with `code` between backticks and ⟦English names⟧ between white brackets: the code
  * isolated left-to-right so it reads as typed inside Persian text, the names marked English.
  */
+/** A data service's name in the page's language: its Persian name on Persian pages when it has one. */
+const nameOf = (x: { name: string | null; nameFa: string | null }, lang: Lang): string | null => (lang === 'fa' ? (x.nameFa ?? x.name) : x.name);
+
 export function rich(s: string): SafeHtml {
   const names = (t: string) => t.split(/⟦|⟧/).map((part, i) => (i % 2 ? html`<span lang="en" dir="ltr">${part}</span>` : part));
   // An inline block keeps a long value laid out left-to-right as one piece even when it wraps inside a Persian line.
@@ -92,7 +95,7 @@ ${groups.map(
 <h3 id="provider-${g.member.id.replace(/[^A-Za-z0-9-]/g, '-')}">${docText(memberName(g.member.name, lang))} <bdi class="secondary" dir="ltr">${g.member.id}</bdi></h3>
 <table><thead><tr><th scope="col">${s.service}</th><th scope="col">${s.classification}</th><th scope="col">${s.methods}</th><th scope="col">${s.sandbox}</th></tr></thead><tbody>
 ${g.services.map(
-  ({ service: x, sandboxId }) => html`<tr><td><a href="${serviceHref(lang, x.id)}">${x.name ? docText(x.name) : code(x.id)}</a><br><bdi class="secondary" dir="ltr">${x.id}</bdi></td><td>${classTag(lang, x.classification)}</td><td><ul class="list-bullet">${x.endpoints.map((e) => html`<li><code dir="ltr">${endpointText(e)}</code></li>`)}</ul></td><td>${sandboxId ? s.sandboxYes : s.sandboxNo}</td></tr>`,
+  ({ service: x, sandboxId }) => html`<tr><td><a href="${serviceHref(lang, x.id)}">${nameOf(x, lang) ? docText(nameOf(x, lang)) : code(x.id)}</a><br><bdi class="secondary" dir="ltr">${x.id}</bdi></td><td>${classTag(lang, x.classification)}</td><td><ul class="list-bullet">${x.endpoints.map((e) => html`<li><code dir="ltr">${endpointText(e)}</code></li>`)}</ul></td><td>${sandboxId ? s.sandboxYes : s.sandboxNo}</td></tr>`,
 )}</tbody></table>
 </section>`,
 )}
@@ -142,10 +145,10 @@ export function servicePage(lang: Lang, v: ServiceView, publicUrl: string): stri
   const path = examplePath(v.doc, serviceCode);
   return page({
     lang,
-    title: x.name ?? x.id,
+    title: nameOf(x, lang) ?? x.id,
     path: `/developers/services/${x.id}`,
-    body: html`${breadcrumbs(lang, [{ label: s.portal, href: base(lang) }, { label: x.name ?? x.id }])}
-<h1>${x.name ? docText(x.name) : code(x.id)}</h1>
+    body: html`${breadcrumbs(lang, [{ label: s.portal, href: base(lang) }, { label: nameOf(x, lang) ?? x.id }])}
+<h1>${nameOf(x, lang) ? docText(nameOf(x, lang)) : code(x.id)}</h1>
 <dl class="summary-list">
   <div><dt>${s.serviceId}</dt><dd>${code(x.id)}</dd></div>
   <div><dt>${s.provider}</dt><dd>${docText(v.provider ? memberName(v.provider.name, lang) : '')} <bdi class="secondary" dir="ltr">${x.subsystem}</bdi></dd></div>
@@ -189,7 +192,7 @@ function rulesList(lang: Lang, r: SandboxRules): SafeHtml {
 function sandboxServiceList(lang: Lang, services: DataService[]): SafeHtml {
   const s = DEV[lang];
   if (!services.length) return html`<p>${s.sandboxEmpty}</p>`;
-  return html`<ul class="list-bullet">${services.map((x) => html`<li>${docText(x.name)} ${code(x.id)} ${classTag(lang, x.classification)}</li>`)}</ul>`;
+  return html`<ul class="list-bullet">${services.map((x) => html`<li>${docText(nameOf(x, lang))} ${code(x.id)} ${classTag(lang, x.classification)}</li>`)}</ul>`;
 }
 
 const textField = (name: string, label: string, value: string, problem: FieldProblem | undefined, lang: Lang, opts: { hint?: string; autocomplete: string; ltr?: boolean; required?: boolean }) => {
