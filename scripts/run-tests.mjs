@@ -42,9 +42,10 @@ if (files.length === 0) {
 function runOnce(label, env) {
   console.log(`running ${files.length} test files on ${label}`);
   // The timeout bounds each file as well as each test: files that drive the command line spend seconds per
-  // process loading the platform, and two files share the two cores, so a file may need minutes.
+  // process loading the platform, the accessibility files load every page twice in Chromium (desktop and
+  // phone), and two files share the two cores, so a file may need several minutes on a busy machine.
   const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...reporter, ...files], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...reporter, ...files], {
     env,
     stdio: ['inherit', 'pipe', 'inherit'],
   });

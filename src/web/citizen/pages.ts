@@ -199,7 +199,11 @@ ${children.length ? html`<p>${s.subOrgs}: ${children.map((c, i) => html`${i ? 'Ø
 export function dataServicesSection(lang: Lang, org: Organization, services: DataService[] | undefined): SafeHtml {
   if (org.exchangeMembers.length === 0) return html``;
   const cs = citizenStrings(lang);
-  const label = (x: DataService) => (lang === 'en' && x.name ? x.name : html`<bdi dir="ltr">${x.id.split('/')[4] ?? x.id}</bdi>`);
+  // The exchange's name in the page's language (a Persian one where the agency gave it), else the service's code.
+  const label = (x: DataService) => {
+    const name = lang === 'fa' ? x.nameFa : x.name;
+    return name ? name : html`<bdi dir="ltr">${x.id.split('/')[4] ?? x.id}</bdi>`;
+  };
   return html`<section aria-labelledby="data-services">
 <h2 id="data-services">${cs.dataServices}</h2>
 <p>${cs.exchangeMember}: ${org.exchangeMembers.map((m, i) => html`${i ? (lang === 'fa' ? 'ØŒ ' : ', ') : ''}<bdi class="code" dir="ltr">${m}</bdi>`)}</p>
