@@ -1,21 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Browser as TestBrowser } from './browser.js';
-import { checkCurrent, checkPage, signedIn, tp, useA11yPlatform } from './a11y-kit.js';
+import { asAdmin, both, checkCurrent, checkPage, tp, useA11yPlatform } from './a11y-kit.js';
 
 /** Accessibility of the staff console's catalogue pages, in both languages, signed in as an admin (the authority's own pages: a11y-authority.e2e.test.ts). */
 
 useA11yPlatform();
-
-const both = (path: string) => (['fa', 'en'] as const).map((lang) => ({ path: `${lang === 'en' ? '/en' : ''}${path}`, lang, status: 200 }));
-
-/** Signs in the operator's break-glass admin, who sees every console page, and hands the cookies to Chromium. */
-async function asAdmin() {
-  await tp.staff.add({ username: 'operator', password: 'correct horse battery staple', role: 'admin' });
-  const b = new TestBrowser(tp.url!);
-  assert.equal((await b.signIn('operator', 'correct horse battery staple')).status, 303);
-  return signedIn(b);
-}
 
 describe('the staff console: the catalogue', () => {
   test('the workflow pages, the list searched and paged, a posted empty form and an edit of a live entry', async () => {

@@ -240,6 +240,17 @@ export async function checkCurrent(page: Page, lang: 'fa' | 'en', label: string)
   if (size) await page.setViewportSize(size);
 }
 
+/** A path in Persian and, under /en, in English, each expected to answer 200. */
+export const both = (path: string): PageCase[] => (['fa', 'en'] as const).map((lang) => ({ path: `${lang === 'en' ? '/en' : ''}${path}`, lang, status: 200 }));
+
+/** Signs in the operator's break-glass admin, who sees every console page, and hands the cookies to Chromium. */
+export async function asAdmin() {
+  await tp.staff.add({ username: 'operator', password: 'correct horse battery staple', role: 'admin' });
+  const b = new TestBrowser(tp.url!);
+  assert.equal((await b.signIn('operator', 'correct horse battery staple')).status, 303);
+  return signedIn(b);
+}
+
 export const anonymous = {
   async get(url: string) {
     // The sign-in flow needs its cookies kept across redirects, as a browser keeps them.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEMO_FIXTURES } from '../src/agencies/index.js';
 import { Browser as TestBrowser } from './browser.js';
-import { checkPage, signedIn, tp, useA11yPlatform } from './a11y-kit.js';
+import { both, checkPage, signedIn, tp, useA11yPlatform } from './a11y-kit.js';
 import { signInToPortal } from './signin.js';
 
 /** Accessibility of the pages behind a citizen's sign-in, in both languages (the national identity's own pages: a11y-identity.e2e.test.ts). */
@@ -10,8 +10,6 @@ import { signInToPortal } from './signin.js';
 useA11yPlatform();
 
 describe('pages behind sign-in', () => {
-  const both = (path: string) => (['fa', 'en'] as const).map((lang) => ({ path: `${lang === 'en' ? '/en' : ''}${path}`, lang, status: 200 }));
-
   test('a citizen: My Panjareh, consents, data tracker, an inquiry, a consent request', async () => {
     const ali = DEMO_FIXTURES.person;
     const b = new TestBrowser(tp.url!);
