@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
 import { Browser } from './browser.js';
@@ -19,15 +19,24 @@ after(async () => {
   await db.drop();
 });
 
-function cli(args: string[]) {
+/**
+ * Runs the command line without blocking this process, which also runs the node under test: with
+ * spawnSync that node froze for as long as a command took (seconds each on a busy machine), so its
+ * keep-alive timers fired only afterwards, as the next fetch reused a connection they then closed
+ * ("fetch failed").
+ */
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const schemaEnv = db.pgSchema ? { PGOPTIONS: `-c search_path=${db.pgSchema}` } : {};
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, PANJAREH_DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...schemaEnv }, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, PANJAREH_DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...schemaEnv }, encoding: 'utf8', timeout: 60_000 }, (_e, out, err) =>
+      resolve({ code: child.exitCode, out, err }),
+    );
+  });
 }
 
 test('oidc client add prints {"client_id","client_secret"} last and stores only a hash of the secret', async () => {
-  assert.match(cli(['oidc', 'client', 'add', '--help']).out, /--redirect-uri/);
-  const r = cli(['oidc', 'client', 'add', '--name', 'Tax office', '--redirect-uri', 'https://tax.example/cb']);
+  assert.match((await cli(['oidc', 'client', 'add', '--help'])).out, /--redirect-uri/);
+  const r = await cli(['oidc', 'client', 'add', '--name', 'Tax office', '--redirect-uri', 'https://tax.example/cb']);
   assert.equal(r.code, 0, r.err);
   const last = JSON.parse(r.out.trim().split('\n').at(-1)!) as { client_id: string; client_secret: string };
   assert.match(last.client_id, /^rp-/);
@@ -47,13 +56,13 @@ test('oidc client add prints {"client_id","client_secret"} last and stores only 
   assert.equal(wrong.status, 401);
   assert.equal(((await wrong.json()) as { error: string }).error, 'invalid_client');
 
-  const bad = cli(['oidc', 'client', 'add', '--name', 'Bad', '--redirect-uri', 'http://evil.example/cb']);
+  const bad = await cli(['oidc', 'client', 'add', '--name', 'Bad', '--redirect-uri', 'http://evil.example/cb']);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /https/);
-  const noJwks = cli(['oidc', 'client', 'add', '--name', 'Bank', '--redirect-uri', 'https://bank.example/cb', '--auth', 'private_key_jwt']);
+  const noJwks = await cli(['oidc', 'client', 'add', '--name', 'Bank', '--redirect-uri', 'https://bank.example/cb', '--auth', 'private_key_jwt']);
   assert.equal(noJwks.code, 1);
   assert.match(noJwks.err, /jwks-uri/);
-  const pkjwt = cli(['oidc', 'client', 'add', '--name', 'Bank', '--redirect-uri', 'https://bank.example/cb', '--auth', 'private_key_jwt', '--jwks-uri', 'https://bank.example/jwks']);
+  const pkjwt = await cli(['oidc', 'client', 'add', '--name', 'Bank', '--redirect-uri', 'https://bank.example/cb', '--auth', 'private_key_jwt', '--jwks-uri', 'https://bank.example/jwks']);
   assert.equal(pkjwt.code, 0, pkjwt.err);
   assert.equal(JSON.parse(pkjwt.out.trim().split('\n').at(-1)!).client_secret, null);
 });
@@ -62,7 +71,7 @@ test('keys rotate: the running node signs with the new key within seconds; the o
   const jwks = async () => ((await (await fetch(`${node.url}/oidc/jwks`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
   const before = await jwks();
   assert.equal(before.length, 1);
-  const r = cli(['keys', 'rotate']);
+  const r = await cli(['keys', 'rotate']);
   assert.equal(r.code, 0, r.err);
   assert.ok(await node.identity.host!.reloadIfRotated(), 'the node sees the new key version (it also polls every 5 s)');
   const afterRotation = await jwks();
@@ -75,12 +84,12 @@ test('oidc client add --auth client_secret_post: openid-client with ClientSecret
   await node.agencies.seed();
   const redirect = 'http://127.0.0.1:9/post-cb';
   const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as { client_id: string; client_secret: string; token_endpoint_auth_method: string };
-  const r = cli(['oidc', 'client', 'add', '--name', 'Post site', '--redirect-uri', redirect, '--auth', 'client_secret_post']);
+  const r = await cli(['oidc', 'client', 'add', '--name', 'Post site', '--redirect-uri', redirect, '--auth', 'client_secret_post']);
   assert.equal(r.code, 0, r.err);
   const made = lastJson(r.out);
   assert.equal(made.token_endpoint_auth_method, 'client_secret_post');
   assert.ok(made.client_secret.length >= 40);
-  const basic = cli(['oidc', 'client', 'add', '--name', 'Basic site', '--redirect-uri', redirect]);
+  const basic = await cli(['oidc', 'client', 'add', '--name', 'Basic site', '--redirect-uri', redirect]);
   const basicClient = lastJson(basic.out);
   assert.equal(basicClient.token_endpoint_auth_method, 'client_secret_basic', 'the default is named too');
   assert.ok((await node.identity.clients.list()).some((c) => c.clientId === made.client_id && c.auth === 'client_secret_post'), 'the method is stored with the client');
