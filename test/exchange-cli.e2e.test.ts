@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Command } from 'commander';
 import { sql } from 'kysely';
 import { program } from '../src/commands/program.js';
+import { runCli, runCliSync } from './cli-kit.js';
 import { call, startUpstream } from './exchange-helpers.js';
 import { eventually, freshDatabase, testPlatform, type TestPlatform } from './harness.js';
 
@@ -25,25 +25,8 @@ after(async () => {
   await upstream.close();
 });
 
-function cli(args: string[]) {
-  const schemaEnv = db.pgSchema ? { PGOPTIONS: `-c search_path=${db.pgSchema}` } : {};
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-    env: { ...process.env, PANJAREH_DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...schemaEnv },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function cliAsync(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const schemaEnv = db.pgSchema ? { PGOPTIONS: `-c search_path=${db.pgSchema}` } : {};
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, PANJAREH_DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...schemaEnv }, encoding: 'utf8', timeout: 60_000 }, (e, out, err) => {
-      if (e && typeof e.code !== 'number') reject(e);
-      else resolve({ code: e ? (e.code as number) : 0, out, err });
-    });
-  });
-}
+const cli = (args: string[]) => runCliSync(db, args);
+const cliAsync = (args: string[]) => runCli(db, args);
 
 async function inBatches<T, R>(items: T[], size: number, f: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
@@ -57,10 +40,10 @@ const ok = (args: string[]) => {
   return r.out;
 };
 
-test('--help for every exchange command', () => {
+test('--help for every exchange command', async () => {
   // The binary itself once; every command's help in this process (a process per command costs seconds each).
   assert.match(ok(['exchange', '--help']), /member|subsystem|service|contract|key/);
-  const exchange = program().commands.find((c) => c.name() === 'exchange');
+  const exchange = (await program()).commands.find((c) => c.name() === 'exchange');
   assert.ok(exchange, 'an exchange command group');
   const groups = { member: ['add', 'list'], subsystem: ['add', 'list'], service: ['add', 'update', 'disable', 'enable', 'list'], contract: ['grant', 'apply', 'approve', 'reject', 'revoke', 'list'], key: ['create', 'revoke', 'list'] };
   for (const [group, commands] of Object.entries(groups)) {
@@ -77,17 +60,19 @@ test('--help for every exchange command', () => {
   walk(exchange, ['exchange']);
   const help = (...names: string[]) => names.reduce((c, n) => c.commands.find((x) => x.name() === n)!, exchange).helpInformation();
   assert.match(help('service', 'add'), /--subject/);
+  for (const group of ['member', 'subsystem', 'service']) assert.match(help(group, 'add'), /--name-fa <text>/, `${group} add takes a Persian name`);
   assert.match(help('contract', 'grant'), /--legal-basis-covers-personal-data/);
 });
 
 test('register, grant, create a key; a running node serves the call; revoke the key and the node refuses it', async () => {
   const openapi = path.join(db.dataDir, 'person.json');
   fs.writeFileSync(openapi, JSON.stringify({ openapi: '3.0.3', info: { title: 'x', version: '1' }, paths: { '/persons/{nationalCode}': { get: {} } } }));
-  ok(['exchange', 'member', 'add', '--id', 'IR/GOV/NOCR', '--name', 'سازمان ثبت احوال']);
+  // Names in English (--name) and Persian (--name-fa), each shown on the pages of its language.
+  ok(['exchange', 'member', 'add', '--id', 'IR/GOV/NOCR', '--name', 'Civil Registration', '--name-fa', 'سازمان ثبت احوال']);
   ok(['exchange', 'member', 'add', '--id', 'IR/COM/10100000001', '--name', 'Bank']);
-  ok(['exchange', 'subsystem', 'add', '--id', 'IR/GOV/NOCR/registry']);
+  ok(['exchange', 'subsystem', 'add', '--id', 'IR/GOV/NOCR/registry', '--name-fa', 'ثبت']);
   ok(['exchange', 'subsystem', 'add', '--id', 'IR/COM/10100000001/kyc', '--name', 'KYC']);
-  assert.match(ok(['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/person', '--upstream', `${upstream.url}/base`, '--openapi', openapi, '--classification', 'personal', '--subject', 'path:nationalCode']), /Registered service IR\/GOV\/NOCR\/registry\/person \(personal\)/);
+  assert.match(ok(['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/person', '--upstream', `${upstream.url}/base`, '--openapi', openapi, '--classification', 'personal', '--subject', 'path:nationalCode', '--name', 'Person', '--name-fa', 'شخص']), /Registered service IR\/GOV\/NOCR\/registry\/person \(personal\)/);
   assert.match(ok(['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--paths', '/persons/*', '--rate', '20', '--quota', '1000', '--expires', '2099-12-31', '--legal-basis', 'AML Act art. 7', '--legal-basis-covers-personal-data']), /Granted contract 1/);
   const created = ok(['exchange', 'key', 'create', '--subsystem', 'IR/COM/10100000001/kyc', '--label', 'production']);
   const lines = created.trim().split('\n');
@@ -99,7 +84,12 @@ test('register, grant, create a key; a running node serves the call; revoke the 
   assert.equal(stored.rows.length, 1);
   assert.ok(!stored.rows[0]!.secret_hash.includes(key.slice(17)), 'stored hashed');
 
-  assert.match(ok(['exchange', 'member', 'list']), /IR\/GOV\/NOCR\tسازمان ثبت احوال/);
+  assert.match(ok(['exchange', 'member', 'list']), /^IR\/GOV\/NOCR\tCivil Registration\tسازمان ثبت احوال$/m);
+  const nocr = (await node.exchange.registry.members()).find((m) => m.id === 'IR/GOV/NOCR');
+  assert.deepEqual([nocr?.name, nocr?.nameFa], ['Civil Registration', 'سازمان ثبت احوال']);
+  assert.equal((await node.exchange.registry.subsystems('IR/GOV/NOCR'))[0]?.nameFa, 'ثبت');
+  const person = await node.exchange.registry.service('IR/GOV/NOCR/registry/person');
+  assert.deepEqual([person?.name, person?.nameFa], ['Person', 'شخص']);
   assert.match(ok(['exchange', 'service', 'list']), /IR\/GOV\/NOCR\/registry\/person\tpersonal\tpath:nationalCode/);
   assert.match(ok(['exchange', 'contract', 'list', '--status', 'active']), /^1\tactive\tIR\/COM\/10100000001\/kyc\tIR\/GOV\/NOCR\/registry\/person\tGET\t\/persons\/\*\t20\/s\t1000\/day/m);
 
@@ -129,6 +119,8 @@ test('mistakes are one clear line and a non-zero exit', async () => {
     [['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/x', '--upstream', 'http://example.org', '--classification', 'personal'], /--subject/],
     [['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/x', '--upstream', 'http://example.org', '--classification', 'personal', '--subject', 'path:code'], /No path of the OpenAPI document names \{code\}/],
     [['exchange', 'service', 'add', '--id', 'IR/GOV/NOCR/registry/listMethods', '--upstream', 'http://example.org'], /not a valid service id/],
+    // Every problem at once, still on one line.
+    [['exchange', 'member', 'add', '--id', 'IR/XXX/NOCR'], /^2 problems: .*not a valid member id.*The member's name is required: in English, in Persian or both\. \(invalid_input\)$/m],
     [['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--methods', 'TRACE'], /Methods must be among/],
     [['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--paths', '/a/../b'], /not a valid path pattern/],
     [['exchange', 'contract', 'grant', '--client', 'IR/COM/10100000001/kyc', '--service', 'IR/GOV/NOCR/registry/person', '--expires', '2001-01-01'], /in the past/],

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import * as client from 'openid-client';
 import { Browser } from './browser.js';
+import { runCli } from './cli-kit.js';
 import { freshDatabase, testPlatform, type TestPlatform } from './harness.js';
 import { signInThroughPages } from './signin.js';
 
@@ -19,20 +19,7 @@ after(async () => {
   await db.drop();
 });
 
-/**
- * Runs the command line without blocking this process, which also runs the node under test: with
- * spawnSync that node froze for as long as a command took (seconds each on a busy machine), so its
- * keep-alive timers fired only afterwards, as the next fetch reused a connection they then closed
- * ("fetch failed").
- */
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const schemaEnv = db.pgSchema ? { PGOPTIONS: `-c search_path=${db.pgSchema}` } : {};
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, PANJAREH_DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...schemaEnv }, encoding: 'utf8', timeout: 60_000 }, (_e, out, err) =>
-      resolve({ code: child.exitCode, out, err }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(db, args);
 
 test('oidc client add prints {"client_id","client_secret"} last and stores only a hash of the secret', async () => {
   assert.match((await cli(['oidc', 'client', 'add', '--help'])).out, /--redirect-uri/);

@@ -1,4 +1,4 @@
-import { CERTIFICATE_NUMBER_PATTERN, DEGREES, OPERATORS, PLATE_ID_PATTERN, type Localized } from './model.js';
+import { CERTIFICATE_NUMBER_PATTERN, DEGREES, LICENCE_CLASSES, OPERATORS, PLATE_ID_PATTERN, type Localized } from './model.js';
 
 /**
  * The demo agencies' back-ends described once: the routes are built from this table (parameter
@@ -129,6 +129,22 @@ export const SCHEMAS = {
       graduationDate: date,
     },
   },
+  degrees: obj({
+    nationalCode: str(),
+    degrees: {
+      type: 'array',
+      description: 'Oldest first; empty when the person holds no registered degree',
+      items: obj({ certificateNumber: str('Solar Hijri year of graduation, a dash, six digits'), university: loc, degree: obj({ code: str(undefined, { enum: Object.keys(DEGREES) }), fa: str(), en: str() }), field: loc, graduationDate: date }),
+    },
+  }),
+  licences: obj({
+    nationalCode: str(),
+    licences: {
+      type: 'array',
+      description: 'Oldest first; empty when the person holds no driving licence',
+      items: obj({ number: str('Ten digits'), class: obj({ code: str(undefined, { enum: Object.keys(LICENCE_CLASSES) }), fa: str(), en: str() }), issuedAt: date, expiresAt: date }),
+    },
+  }),
   lines: obj({
     nationalCode: str(),
     lines: { type: 'array', items: obj({ mobile: str('09XXXXXXXXX'), operator: obj({ code: str(undefined, { enum: Object.keys(OPERATORS) }), fa: str(), en: str() }), registeredAt: str() }) },
@@ -172,7 +188,7 @@ export const AGENCY_DEFINITIONS: readonly AgencyDefinition[] = [
     id: 'IR/GOV/RAHVAR/traffic',
     organization: 'RAHVAR',
     name: { fa: 'پلیس راهور فراجا', en: 'FARAJA Traffic Police' },
-    description: 'Vehicles and traffic fines. Plates are written `12ب345-67`; in URLs `12-B-345-67`, the letter spelled in ASCII (ALEF B P T SE J D Z ZH S SH SAD TA EIN F GH K G L M N V H Y).',
+    description: 'Vehicles, traffic fines and driving licences. Plates are written `12ب345-67`; in URLs `12-B-345-67`, the letter spelled in ASCII (ALEF B P T SE J D Z ZH S SH SAD TA EIN F GH K G L M N V H Y).',
     operations: [
       {
         code: 'vehicle-fines', name: { fa: 'استعلام خلافی خودرو', en: 'Traffic fines of a vehicle' }, path: '/vehicles/{plate}/fines', classification: 'personal',
@@ -183,6 +199,11 @@ export const AGENCY_DEFINITIONS: readonly AgencyDefinition[] = [
         code: 'person-vehicles', name: { fa: 'خودروهای به نام شخص', en: 'Vehicles registered to a person' }, path: '/persons/{nationalCode}/vehicles', classification: 'personal',
         dataSubject: { in: 'path', name: 'nationalCode', identifier: 'nationalCode' },
         summary: 'The vehicles registered to a person', params: { nationalCode: nationalCodeParam }, response: SCHEMAS.vehicles, notFound: 'No person has this code',
+      },
+      {
+        code: 'person-driving-licences', name: { fa: 'گواهی‌نامه‌های رانندگی شخص', en: 'Driving licences of a person' }, path: '/persons/{nationalCode}/driving-licences', classification: 'personal',
+        dataSubject: { in: 'path', name: 'nationalCode', identifier: 'nationalCode' },
+        summary: 'The driving licences a person holds (empty when none)', params: { nationalCode: nationalCodeParam }, response: SCHEMAS.licences, notFound: 'No person has this code',
       },
     ],
   },
@@ -219,7 +240,7 @@ export const AGENCY_DEFINITIONS: readonly AgencyDefinition[] = [
     id: 'IR/GOV/MSRT/certificates',
     organization: 'MSRT',
     name: { fa: 'وزارت علوم، تحقیقات و فناوری', en: 'Ministry of Science, Research and Technology' },
-    description: 'Verification of university certificates. A certificate is confirmed only together with its holder’s national code.',
+    description: 'University degrees: a person’s degrees, and verification of a certificate, confirmed only together with its holder’s national code.',
     operations: [
       {
         code: 'certificate-verification', name: { fa: 'استعلام اصالت مدرک تحصیلی', en: 'Certificate verification' }, path: '/certificates/{certificateNumber}', classification: 'personal',
@@ -230,6 +251,11 @@ export const AGENCY_DEFINITIONS: readonly AgencyDefinition[] = [
         params: { certificateNumber: str('Solar Hijri year of graduation, a dash, six digits: `1391-004512`', { pattern: CERTIFICATE_NUMBER_PATTERN }) },
         query: { nationalCode: nationalCodeParam },
         response: SCHEMAS.certificate,
+      },
+      {
+        code: 'person-degrees', name: { fa: 'مدارک تحصیلی دانشگاهی شخص', en: 'University degrees of a person' }, path: '/persons/{nationalCode}/degrees', classification: 'personal',
+        dataSubject: { in: 'path', name: 'nationalCode', identifier: 'nationalCode' },
+        summary: 'The university degrees registered to a person (empty when none)', params: { nationalCode: nationalCodeParam }, response: SCHEMAS.degrees, notFound: 'No person has this code',
       },
     ],
   },

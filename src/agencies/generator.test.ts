@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseForeignNationalCode, parseMobile, parseNationalCode } from '../platform/national-code.js';
 import { DEMO_CITIZENS, DEMO_FIXTURES, DEMO_FOREIGN_NATIONALS, DEMO_REFERENCE_DATE, generateDemoWorld, monthsBetween } from './generator.js';
-import { CERTIFICATE_NUMBER_PATTERN, OPERATORS, operatorOf, parsePlateId, plateFromParts } from './model.js';
+import { CERTIFICATE_NUMBER_PATTERN, LICENCE_CLASSES, LICENCE_NUMBER_PATTERN, OPERATORS, operatorOf, parsePlateId, plateFromParts } from './model.js';
 
 const world = generateDemoWorld();
 const byCode = new Map(world.people.map((p) => [p.national_code, p]));
@@ -103,6 +103,24 @@ test('agency records are well formed and refer to registered people', () => {
     assert.ok(c.graduation_date > byCode.get(c.national_code)!.birth_date);
   }
   assert.ok(new Set(world.certificates.map((c) => c.degree)).size >= 3, 'several degrees');
+});
+
+test('driving licences: unique numbers, held by living adults, one for every car owner, current', () => {
+  assert.equal(new Set(world.licences.map((l) => l.licence_number)).size, world.licences.length);
+  const adultSince = `${Number(DEMO_REFERENCE_DATE.slice(0, 4)) - 18}${DEMO_REFERENCE_DATE.slice(4)}`;
+  for (const l of world.licences) {
+    const p = byCode.get(l.national_code)!;
+    assert.ok(p.alive && p.birth_date <= adultSince, `${l.licence_number} is held by a living adult`);
+    assert.match(l.licence_number, new RegExp(LICENCE_NUMBER_PATTERN));
+    assert.ok(l.class in LICENCE_CLASSES, l.class);
+    assert.ok(l.issued_at <= DEMO_REFERENCE_DATE && l.expires_at > DEMO_REFERENCE_DATE, `${l.licence_number} is current`);
+  }
+  const carLicences = new Set(world.licences.filter((l) => l.class !== 'motorcycle').map((l) => l.national_code));
+  for (const v of world.vehicles) if (byCode.get(v.national_code)!.alive) assert.ok(carLicences.has(v.national_code), `the owner of ${v.plate} can drive it`);
+  const drivers = new Set(world.licences.map((l) => l.national_code));
+  assert.ok(drivers.size > world.vehicles.length / 2 && drivers.size < world.people.length, `${drivers.size} people hold a licence`);
+  assert.ok(world.licences.some((l) => l.class === 'motorcycle'));
+  assert.deepEqual(world.licences.filter((l) => l.national_code === DEMO_FIXTURES.person.nationalCode).map((l) => [l.licence_number, l.class]), [[DEMO_FIXTURES.person.licenceNumber, 'grade2']]);
 });
 
 test('plates: a display form and a URL form, both ways', () => {

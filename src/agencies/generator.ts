@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import { nationalCodeCheckDigit } from '../platform/national-code.js';
-import { operatorOf, operatorPrefixes, plateFromParts, type Degree, type Operator } from './model.js';
+import { operatorOf, operatorPrefixes, plateFromParts, type Degree, type LicenceClass, type Operator } from './model.js';
 import * as W from './names.js';
 import type { AgencyTables } from './tables.js';
 
@@ -18,8 +18,8 @@ export const DEMO_FOREIGN_NATIONALS = 10;
 
 /** The documented people of the demo (README: "sign in as …"). */
 export const DEMO_FIXTURES = {
-  /** Ali Rezaei: a living citizen with a line, a car with fines, an address, insurance and a degree. */
-  person: { nationalCode: '0499370899', mobile: '09123456789', plateId: '12-B-345-67', postalCode: '1434843181', certificateNumber: '1391-004512' },
+  /** Ali Rezaei: a living citizen with a line, a car with fines, an address, insurance, a degree and a driving licence. */
+  person: { nationalCode: '0499370899', mobile: '09123456789', plateId: '12-B-345-67', postalCode: '1434843181', certificateNumber: '1391-004512', licenceNumber: '9312004518' },
   /** Hossein Karimi, deceased in 2023; his line was never cancelled, so a sign-in must be refused by the death, not by the line. */
   deceased: { nationalCode: '0062345672', mobile: '09121110001' },
   /** Zahra Ahmadi: a living adult citizen with no mobile line at all. */
@@ -38,6 +38,7 @@ export interface DemoWorld {
   addresses: Row<'agency_addresses'>[];
   insurance: Row<'agency_insurance_records'>[];
   certificates: Row<'agency_certificates'>[];
+  licences: Row<'agency_driving_licences'>[];
 }
 
 // ---- dates (UTC, ISO) ----
@@ -98,7 +99,7 @@ class Rng {
 /** Generates the whole demo country. Pure: the same output at every call. */
 export function generateDemoWorld(): DemoWorld {
   const rng = new Rng(DEMO_SEED);
-  const w: DemoWorld = { people: [], lines: [], vehicles: [], fines: [], addresses: [], insurance: [], certificates: [] };
+  const w: DemoWorld = { people: [], lines: [], vehicles: [], fines: [], addresses: [], insurance: [], certificates: [], licences: [] };
   const used = { codes: new Set<string>(), mobiles: new Set<string>(), plates: new Set<string>(), postal: new Set<string>(), certs: new Set<string>() };
   let fineSeq = 0;
   const fineNumber = () => `RV-${String(++fineSeq).padStart(8, '0')}`;
@@ -291,5 +292,41 @@ export function generateDemoWorld(): DemoWorld {
       }
     }
   }
+  w.licences = drivingLicences(w);
   return w;
+}
+
+/** A smart licence is valid ten years; the demo's are all current (renewed when they ran out). */
+const LICENCE_YEARS = 10;
+
+/**
+ * Driving licences, drawn after everything else from a generator of their own, so adding them left
+ * every other record of the country as it was: every living adult who owns a car holds a car licence,
+ * about half of the others too, and some men a motorcycle licence.
+ */
+function drivingLicences(w: Omit<DemoWorld, 'licences'>): DemoWorld['licences'] {
+  const rng = new Rng(DEMO_SEED ^ 0x11c3_0de5);
+  const out: DemoWorld['licences'] = [];
+  const used = new Set<string>([DEMO_FIXTURES.person.licenceNumber]);
+  const owners = new Set(w.vehicles.map((v) => v.national_code));
+  const adultSince = addYears(DEMO_REFERENCE_DATE, -18);
+  const add = (national_code: string, licence_number: string, cls: LicenceClass, issued_at: string) => {
+    used.add(licence_number);
+    out.push({ licence_number, national_code, class: cls, issued_at, expires_at: addYears(issued_at, LICENCE_YEARS) });
+  };
+  const newNumber = (): string => {
+    for (;;) {
+      const n = rng.digits(1, '123456789') + rng.digits(9);
+      if (!used.has(n)) return n;
+    }
+  };
+  const issued = (birth: string) => rng.dateBetween(maxIso(addYears(birth, 18), isoDay(dayOf(addYears(DEMO_REFERENCE_DATE, -LICENCE_YEARS)) + DAY)), DEMO_REFERENCE_DATE);
+  const ali = DEMO_FIXTURES.person.nationalCode;
+  add(ali, DEMO_FIXTURES.person.licenceNumber, 'grade2', '2019-04-20');
+  for (const p of w.people) {
+    if (!p.alive || p.national_code === ali || p.birth_date > adultSince) continue;
+    if (owners.has(p.national_code) || rng.chance(0.5)) add(p.national_code, newNumber(), rng.chance(0.7) ? 'grade3' : rng.chance(0.85) ? 'grade2' : 'grade1', issued(p.birth_date));
+    if (p.gender === 'male' && rng.chance(0.12)) add(p.national_code, newNumber(), 'motorcycle', issued(p.birth_date));
+  }
+  return out;
 }

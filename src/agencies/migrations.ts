@@ -1,6 +1,6 @@
 import type { PortableMigration } from '../platform/migrations.js';
 
-/** The demo country's agencies: civil registry, mobile lines, traffic police, post, social security, ministry of science. */
+/** The demo country's agencies: civil registry, mobile lines, traffic police, post, social security, ministry of science; driving licences. */
 export const agencyMigrations: PortableMigration[] = [
   {
     name: '20261123-10-agencies-registers',
@@ -99,6 +99,21 @@ export const agencyMigrations: PortableMigration[] = [
         .addColumn('name', 'text', (c) => c.primaryKey())
         .addColumn('seeded_at', 'text', (c) => c.notNull())
         .execute();
+    },
+  },
+  {
+    // Added after the first demo countries were loaded: the seed fills it for a country already there (service.ts).
+    name: '20261207-77-agencies-driving-licences',
+    async up(db) {
+      await db.schema
+        .createTable('agency_driving_licences')
+        .addColumn('licence_number', 'text', (c) => c.primaryKey())
+        .addColumn('national_code', 'text', (c) => c.notNull().references('agency_people.national_code'))
+        .addColumn('class', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('agency_driving_licences_holder').on('agency_driving_licences').column('national_code').execute();
     },
   },
 ];

@@ -95,5 +95,20 @@ export const DEGREES = {
 } as const satisfies Record<string, Localized>;
 export type Degree = keyof typeof DEGREES;
 
+/**
+ * Iranian driving licence grades (پایه): grade 3 is a car of up to 3.5 tonnes, grade 2 also vans and
+ * small buses, grade 1 lorries and buses; a motorcycle licence is separate.
+ */
+export const LICENCE_CLASSES = {
+  grade3: { fa: 'پایه سوم', en: 'Grade 3 (cars)' },
+  grade2: { fa: 'پایه دوم', en: 'Grade 2 (cars, vans, minibuses)' },
+  grade1: { fa: 'پایه یکم', en: 'Grade 1 (lorries and buses)' },
+  motorcycle: { fa: 'موتورسیکلت', en: 'Motorcycle' },
+} as const satisfies Record<string, Localized>;
+export type LicenceClass = keyof typeof LICENCE_CLASSES;
+
+/** Driving licence numbers: ten digits. */
+export const LICENCE_NUMBER_PATTERN = '^[0-9]{10}$';
+
 /** Ministry of Science certificate numbers: the Solar Hijri year of graduation, a dash, six digits (`1399-004512`). */
 export const CERTIFICATE_NUMBER_PATTERN = '^[0-9]{4}-[0-9]{6}$';

@@ -4,7 +4,7 @@ import { statusError } from '../platform/http.js';
 import { parsePersonCode } from '../platform/national-code.js';
 import { toPersianDigits } from '../platform/text.js';
 import { AGENCY_DEFINITIONS, DEMO_AGENCIES, SUBJECT_LOOKUPS } from './definitions.js';
-import { DEGREES, OPERATORS, parsePlateId, type Degree, type Operator } from './model.js';
+import { DEGREES, LICENCE_CLASSES, OPERATORS, parsePlateId, type Degree, type LicenceClass, type Operator } from './model.js';
 import type { DemoAgencies } from './service.js';
 import { toRegistryPerson } from './service.js';
 import * as store from './store.js';
@@ -46,6 +46,16 @@ const HANDLERS: Record<string, Handler> = {
     return {
       nationalCode: code,
       vehicles: vehicles.map((v) => ({ plate: v.plate, plateId: v.plate_id, make: { fa: v.make_fa, en: v.make_en }, modelYear: Number(v.model_year), color: { fa: v.color_fa, en: v.color_en }, registeredAt: v.registered_at })),
+    };
+  },
+
+  'police/person-driving-licences': async (db, p) => {
+    const code = personCode(p.nationalCode);
+    await requirePerson(db, code);
+    const licences = await store.licencesOf(db, code);
+    return {
+      nationalCode: code,
+      licences: licences.map((l) => ({ number: l.licence_number, class: { code: l.class, ...(LICENCE_CLASSES[l.class as LicenceClass] ?? { fa: l.class, en: l.class }) }, issuedAt: l.issued_at, expiresAt: l.expires_at })),
     };
   },
 
@@ -102,6 +112,19 @@ const HANDLERS: Record<string, Handler> = {
       certificateNumber: c.certificate_number, valid: true,
       holder: { nationalCode: code, firstName: { fa: holder.first_name_fa, en: holder.first_name_en }, lastName: { fa: holder.last_name_fa, en: holder.last_name_en } },
       university: { fa: c.university_fa, en: c.university_en }, degree: { code: c.degree, ...degree }, field: { fa: c.field_fa, en: c.field_en }, graduationDate: c.graduation_date,
+    };
+  },
+
+  'msrt/person-degrees': async (db, p) => {
+    const code = personCode(p.nationalCode);
+    await requirePerson(db, code);
+    const certificates = await store.certificatesOf(db, code);
+    return {
+      nationalCode: code,
+      degrees: certificates.map((c) => ({
+        certificateNumber: c.certificate_number, university: { fa: c.university_fa, en: c.university_en },
+        degree: { code: c.degree, ...(DEGREES[c.degree as Degree] ?? { fa: c.degree, en: c.degree }) }, field: { fa: c.field_fa, en: c.field_en }, graduationDate: c.graduation_date,
+      })),
     };
   },
 

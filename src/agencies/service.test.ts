@@ -18,13 +18,13 @@ before(async () => {
 });
 after(() => tp.dispose());
 
-const count = async (table: 'agency_people' | 'agency_mobile_lines' | 'agency_vehicles' | 'agency_fines' | 'agency_addresses' | 'agency_insurance_records' | 'agency_certificates') =>
+const count = async (table: 'agency_people' | 'agency_mobile_lines' | 'agency_vehicles' | 'agency_fines' | 'agency_addresses' | 'agency_insurance_records' | 'agency_certificates' | 'agency_driving_licences') =>
   Number((await agencies.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
 test('seed loads the whole country once; a second seed writes nothing', async () => {
   const first = await agencies.seed();
   assert.deepEqual(first, { seeded: true, people: world.people.length, lines: world.lines.length, demoPerson: { nationalCode: F.person.nationalCode, mobile: F.person.mobile } });
-  const expected = { agency_people: world.people.length, agency_mobile_lines: world.lines.length, agency_vehicles: world.vehicles.length, agency_fines: world.fines.length, agency_addresses: world.addresses.length, agency_insurance_records: world.insurance.length, agency_certificates: world.certificates.length };
+  const expected = { agency_people: world.people.length, agency_mobile_lines: world.lines.length, agency_vehicles: world.vehicles.length, agency_fines: world.fines.length, agency_addresses: world.addresses.length, agency_insurance_records: world.insurance.length, agency_certificates: world.certificates.length, agency_driving_licences: world.licences.length };
   for (const [table, n] of Object.entries(expected)) assert.equal(await count(table as keyof typeof expected), n, table);
   assert.equal((await agencies.seed()).seeded, false);
   assert.equal(await count('agency_people'), world.people.length);

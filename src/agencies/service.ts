@@ -159,7 +159,16 @@ export class DemoAgencies {
   /** Loads the synthetic country into the agencies' tables unless it is already there (then does nothing). */
   async seed(actor = 'demo'): Promise<SeedResult> {
     const demoPerson = { nationalCode: DEMO_FIXTURES.person.nationalCode, mobile: DEMO_FIXTURES.person.mobile };
-    if (await store.isSeeded(this.db)) return { seeded: false, people: 0, lines: 0, demoPerson };
+    if (await store.isSeeded(this.db)) {
+      if (!(await store.isSeeded(this.db, store.LICENCES_SEED_NAME))) {
+        const world = generateDemoWorld();
+        await this.db.transaction().execute(async (trx) => {
+          const licences = await store.insertLicences(trx, world, nowIso());
+          await writeAudit(trx, { actor, action: 'agencies.demo.seed', subject: `seed:${store.LICENCES_SEED_NAME}`, detail: { licences } });
+        });
+      }
+      return { seeded: false, people: 0, lines: 0, demoPerson };
+    }
     const world = generateDemoWorld();
     await this.db.transaction().execute(async (trx) => {
       await store.insertWorld(trx, world, nowIso());

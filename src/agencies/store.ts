@@ -7,6 +7,8 @@ export type AgencyDb = Kysely<AgencyTables>;
 export type PersonRecord = Selectable<AgencyTables['agency_people']>;
 
 export const DEMO_SEED_NAME = 'demo-country-v1';
+/** Driving licences came after the first countries were loaded: their own mark, so a country loaded before gets them once. */
+export const LICENCES_SEED_NAME = 'demo-driving-licences-v1';
 
 export async function isSeeded(db: AgencyDb, name = DEMO_SEED_NAME): Promise<boolean> {
   return (await db.selectFrom('agency_seeds').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
@@ -34,7 +36,26 @@ export async function insertWorld(db: AgencyDb, world: DemoWorld, createdAt: str
   await insertAll(db, 'agency_addresses', world.addresses);
   await insertAll(db, 'agency_insurance_records', world.insurance);
   await insertAll(db, 'agency_certificates', world.certificates);
-  await insertAll(db, 'agency_seeds', [{ name: DEMO_SEED_NAME, seeded_at: createdAt }]);
+  await insertAll(db, 'agency_driving_licences', world.licences);
+  await insertAll(db, 'agency_seeds', [{ name: DEMO_SEED_NAME, seeded_at: createdAt }, { name: LICENCES_SEED_NAME, seeded_at: createdAt }]);
+}
+
+/**
+ * The driving licences of a country loaded before they existed, and their mark; call inside a
+ * transaction. Only the licences of people still in the registry (the generated ones) are written.
+ */
+export async function insertLicences(db: AgencyDb, world: DemoWorld, createdAt: string): Promise<number> {
+  const codes = new Set(world.licences.map((l) => l.national_code));
+  const present = new Set<string>();
+  const list = [...codes];
+  for (let i = 0; i < list.length; i += CHUNK) {
+    const rows = await db.selectFrom('agency_people').select('national_code').where('national_code', 'in', list.slice(i, i + CHUNK)).execute();
+    for (const r of rows) present.add(r.national_code);
+  }
+  const licences = world.licences.filter((l) => present.has(l.national_code));
+  await insertAll(db, 'agency_driving_licences', licences);
+  await insertAll(db, 'agency_seeds', [{ name: LICENCES_SEED_NAME, seeded_at: createdAt }]);
+  return licences.length;
 }
 
 export async function findPerson(db: AgencyDb, nationalCode: string): Promise<PersonRecord | undefined> {
@@ -72,6 +93,14 @@ export async function insuranceOf(db: AgencyDb, nationalCode: string) {
 
 export async function findCertificate(db: AgencyDb, certificateNumber: string) {
   return db.selectFrom('agency_certificates').selectAll().where('certificate_number', '=', certificateNumber).executeTakeFirst();
+}
+
+export async function certificatesOf(db: AgencyDb, nationalCode: string) {
+  return db.selectFrom('agency_certificates').selectAll().where('national_code', '=', nationalCode).orderBy('graduation_date').orderBy('certificate_number').execute();
+}
+
+export async function licencesOf(db: AgencyDb, nationalCode: string) {
+  return db.selectFrom('agency_driving_licences').selectAll().where('national_code', '=', nationalCode).orderBy('issued_at').orderBy('licence_number').execute();
 }
 
 /** People in a stable order (the documented demo people first: they were written first), with their lines. */

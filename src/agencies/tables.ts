@@ -74,6 +74,14 @@ export interface AgencyTables {
     field_en: string;
     graduation_date: string;
   };
+  agency_driving_licences: {
+    licence_number: string;
+    national_code: string;
+    /** LICENCE_CLASSES */
+    class: string;
+    issued_at: string;
+    expires_at: string;
+  };
   /** One row once the synthetic country has been loaded, so a restart does not load it again. */
   agency_seeds: { name: string; seeded_at: string };
 }

@@ -5,6 +5,7 @@ import { nowIso } from '../platform/db.js';
 import type { CatalogFile, ServiceData } from './model.js';
 import * as store from './store.js';
 import type { CatalogDb } from './store.js';
+import type { DeliveryChecks } from './delivery-checks.js';
 import { completeOrganization, completeService, completeTerm, completeWindow, slugify, validateCatalogFile, type RecordError } from './validate.js';
 
 /** Larger files are refused before they are read, so an import cannot exhaust memory. */
@@ -65,9 +66,10 @@ export async function importCatalog(
   opts: ImportOptions,
   /** The pages of this platform a `platform` channel may name (PlatformPaths.known()). */
   platformPaths: Set<string>,
+  deliveries?: DeliveryChecks,
 ): Promise<{ result: ImportResult; changedServices: string[]; referenceChanged: boolean }> {
   const file = opts.file ?? 'input';
-  const errors = validateCatalogFile(parsed, await store.knownCodes(db, platformPaths));
+  const errors = validateCatalogFile(parsed, await store.knownCodes(db, platformPaths), deliveries);
   if (errors.length) throw new ImportRejected(file, errors);
   const data = parsed as CatalogFile;
   const result: ImportResult = { created: 0, updated: 0, unchanged: 0, referenceChanged: 0 };

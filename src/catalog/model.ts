@@ -60,7 +60,16 @@ export interface ServiceData {
   output: Localized | null;
   keywords: { fa: string[]; en: string[] };
   smart: boolean;
+  /**
+   * How the service is delivered on this platform (form, registry prefill, fee, steps, document), when it
+   * is: versioned and approved with the entry. The catalogue keeps it as written; the capability that
+   * delivers services checks it (see delivery-checks.ts) and adds the `/services/{slug}/apply` channel.
+   */
+  delivery?: ServiceDelivery;
 }
+
+/** An online-delivery definition, opaque to the catalogue (its format is src/services/definition.ts). */
+export type ServiceDelivery = Record<string, unknown>;
 
 /** The import/export file (see README). */
 export interface CatalogFile {

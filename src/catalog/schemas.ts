@@ -129,6 +129,8 @@ export const serviceSchema = {
       },
     },
     smart: { type: 'boolean' },
+    // Checked in full by the capability that delivers online services (delivery-checks.ts).
+    delivery: { type: 'object' },
   },
 } as const;
 

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { normalizeText } from '../platform/text.js';
+import { APPLY_PATH, applyPath, type DeliveryChecks } from './delivery-checks.js';
 import type { CatalogFile, Localized, Organization, ServiceData, Term, ThematicWindow } from './model.js';
 import { organizationSchema, serviceSchema, termSchema, windowSchema } from './schemas.js';
 
@@ -90,12 +91,16 @@ export interface KnownCodes {
 /** Codes compare without regard to case: `nocr` and `NOCR` are the same organisation. */
 export const codeKey = (code: string): string => code.toLowerCase();
 
-/** The problems with the `platform` channels of one service: a path must be one this platform serves. */
-export function platformChannelErrors(channels: unknown, known: Set<string>): Array<{ field: string; reason: string }> {
+/**
+ * The problems with the `platform` channels of one service: a path must be one this platform serves.
+ * A service delivered here (`hasDelivery`) may name an apply page: it is replaced by its own anyway.
+ */
+export function platformChannelErrors(channels: unknown, known: Set<string>, hasDelivery = false): Array<{ field: string; reason: string }> {
   const out: Array<{ field: string; reason: string }> = [];
   if (!Array.isArray(channels)) return out;
   channels.forEach((c: { type?: unknown; path?: unknown }, i) => {
     if (c?.type !== 'platform' || typeof c.path !== 'string' || known.has(c.path)) return;
+    if (hasDelivery && APPLY_PATH.test(c.path)) return;
     const bare = c.path.replace(/^\/en(?=\/|$)/, '');
     const list = [...known].sort();
     const reason =
@@ -110,7 +115,7 @@ export function platformChannelErrors(channels: unknown, known: Set<string>): Ar
 const SECTIONS = ['organizations', 'topics', 'lifeEvents', 'windows', 'services'] as const;
 
 /** Validates a whole parsed import file and returns every problem found; an empty list means it may be imported. */
-export function validateCatalogFile(file: unknown, known: KnownCodes): RecordError[] {
+export function validateCatalogFile(file: unknown, known: KnownCodes, deliveries?: DeliveryChecks): RecordError[] {
   if (typeof file !== 'object' || file === null || Array.isArray(file)) {
     return [{ section: 'file', index: null, code: null, field: '(file)', reason: 'the file must hold one JSON object with organizations, topics, lifeEvents, windows and services arrays' }];
   }
@@ -206,7 +211,8 @@ export function validateCatalogFile(file: unknown, known: KnownCodes): RecordErr
     if (bad.has(`services:${i}`)) return;
     const err = (field: string, reason: string) => errors.push({ section: 'services', index: i, code: s.code, field, reason });
     if (!hasOrg(s.organization!)) err('organization', unknownOrg(s.organization!));
-    for (const p of platformChannelErrors(s.channels, known.platformPaths)) err(p.field, p.reason);
+    for (const p of platformChannelErrors(s.channels, known.platformPaths, s.delivery !== undefined)) err(p.field, p.reason);
+    for (const p of deliveries?.problems(s.delivery, { code: s.code, organization: s.organization! }, { organizationExists: hasOrg }) ?? []) err(p.field, p.reason);
     s.topics?.forEach((t, j) => !hasTopic(t) && err(`topics.${j}`, `unknown topic "${t}"`));
     s.lifeEvents?.forEach((t, j) => !hasLifeEvent(t) && err(`lifeEvents.${j}`, `unknown life event "${t}"`));
     if (s.slug) {
@@ -247,7 +253,7 @@ export function completeService(input: Partial<ServiceData> & Pick<ServiceData, 
     organization: input.organization!,
     topics: [...(input.topics ?? [])],
     lifeEvents: [...(input.lifeEvents ?? [])],
-    channels: (input.channels ?? []).map((c) =>
+    channels: withApplyChannel(input, slug).map((c) =>
       c.type === 'platform'
         ? { type: 'platform', path: c.path }
         : c.type === 'online'
@@ -267,7 +273,15 @@ export function completeService(input: Partial<ServiceData> & Pick<ServiceData, 
       en: (input.keywords?.en ?? []).map((k) => k.trim()),
     },
     smart: input.smart ?? false,
+    ...(input.delivery ? { delivery: input.delivery } : {}),
   };
+}
+
+/** A service delivered here starts at its own apply page, first among its channels; other apply pages named are dropped. */
+function withApplyChannel(input: Partial<ServiceData>, slug: string): ServiceData['channels'] {
+  const channels = input.channels ?? [];
+  if (!input.delivery) return channels;
+  return [{ type: 'platform', path: applyPath(slug) }, ...channels.filter((c) => !(c.type === 'platform' && APPLY_PATH.test(c.path)))];
 }
 
 export const completeOrganization = (o: Partial<Organization> & Pick<Organization, 'code' | 'name'>): Organization => ({

@@ -5,6 +5,7 @@ import type { ServiceData } from './model.js';
 import * as store from './store.js';
 import type { CatalogDb } from './store.js';
 import type { PlatformPaths } from './platform-paths.js';
+import type { DeliveryChecks } from './delivery-checks.js';
 import { completeService, platformChannelErrors, slugify, validateServiceInput } from './validate.js';
 
 /**
@@ -13,7 +14,8 @@ import { completeService, platformChannelErrors, slugify, validateServiceInput }
  * starts a new draft version while the approved one stays published.
  */
 
-export type StaffRole = 'editor' | 'reviewer' | 'admin';
+/** A caseworker (the back office's role) is a staff member too, but may neither edit nor read the catalogue's working versions. */
+export type StaffRole = 'editor' | 'reviewer' | 'admin' | 'caseworker';
 export interface Actor {
   username: string;
   role: StaffRole;
@@ -30,12 +32,16 @@ function mayEdit(actor: Actor, organization: string): boolean {
   return isAuthority(actor) || (actor.role === 'editor' && actor.organization === organization);
 }
 
-async function checkInput(input: unknown, paths: PlatformPaths): Promise<Partial<ServiceData> & Pick<ServiceData, 'code' | 'organization'>> {
+async function checkInput(db: CatalogDb, input: unknown, paths: PlatformPaths, deliveries: DeliveryChecks): Promise<Partial<ServiceData> & Pick<ServiceData, 'code' | 'organization'>> {
   const errors = validateServiceInput(input);
   // A platform channel must lead to a page this platform serves (checked once the record's shape is right).
   if (!errors.length) {
-    const code = (input as ServiceData).code;
-    for (const p of platformChannelErrors((input as ServiceData).channels, await paths.known())) errors.push({ section: 'services', index: 0, code, ...p });
+    const s = input as ServiceData;
+    for (const p of platformChannelErrors(s.channels, await paths.known(), s.delivery !== undefined)) errors.push({ section: 'services', index: 0, code: s.code, ...p });
+    if (s.delivery !== undefined) {
+      const orgs = new Set((await db.selectFrom('organizations').select('code').execute()).map((o) => o.code));
+      for (const p of deliveries.problems(s.delivery, s, { organizationExists: (c) => orgs.has(c) })) errors.push({ section: 'services', index: 0, code: s.code, ...p });
+    }
   }
   if (errors.length) throw invalid('invalid_service', 'اطلاعات خدمت درست نیست.', 'The service record is not valid.', errors);
   return input as Partial<ServiceData> & Pick<ServiceData, 'code' | 'organization'>;
@@ -55,10 +61,12 @@ export class Workflow {
     private readonly onPublish: Notify,
     /** The pages a `platform` channel may name. */
     private readonly platformPaths: PlatformPaths,
+    /** The check of online-delivery definitions. */
+    private readonly deliveries: DeliveryChecks,
   ) {}
 
   async createDraft(actor: Actor, raw: unknown): Promise<{ code: string; version: number }> {
-    const input = await checkInput(raw, this.platformPaths);
+    const input = await checkInput(this.db, raw, this.platformPaths, this.deliveries);
     if (!mayEdit(actor, input.organization)) throw forbidden();
     return this.db.transaction().execute(async (trx) => {
       if (!(await trx.selectFrom('organizations').select('code').where('code', '=', input.organization).executeTakeFirst())) {
@@ -80,7 +88,7 @@ export class Workflow {
 
   /** Saves an edit: in place while the newest version is a draft or rejected, else as a new draft version. */
   async edit(actor: Actor, code: string, raw: unknown): Promise<{ version: number }> {
-    const input = await checkInput(raw, this.platformPaths);
+    const input = await checkInput(this.db, raw, this.platformPaths, this.deliveries);
     if (input.code !== code) throw invalid('code_mismatch', 'کد خدمت را نمی‌توان تغییر داد.', 'The service code cannot be changed.');
     return this.db.transaction().execute(async (trx) => {
       const row = await store.serviceRow(trx, code);
@@ -157,7 +165,7 @@ export class Workflow {
   async working(actor: Actor, code: string) {
     const row = await store.serviceRow(this.db, code);
     if (!row) throw notFound(SERVICE);
-    if (!isAuthority(actor) && actor.organization !== row.organization_code) throw forbidden();
+    if (!isAuthority(actor) && (actor.role !== 'editor' || actor.organization !== row.organization_code)) throw forbidden();
     const latest = (await store.latestVersion(this.db, code))!;
     return { ...latest, data: JSON.parse(latest.data) as ServiceData, liveVersion: row.live_version, history: await store.serviceEvents(this.db, code) };
   }
@@ -165,7 +173,7 @@ export class Workflow {
   /** Editors see their organisation's entries; the authority sees everything, or only what waits for review. */
   async list(actor: Actor, onlySubmitted = false) {
     const rows = await store.workingVersions(this.db, {
-      ...(isAuthority(actor) ? {} : { organization: actor.organization ?? '\u0000' }),
+      ...(isAuthority(actor) ? {} : { organization: actor.role === 'editor' ? (actor.organization ?? '\u0000') : '\u0000' }),
       ...(onlySubmitted ? { status: 'submitted' } : {}),
     });
     return rows.map((r) => ({ ...r, data: JSON.parse(r.data) as ServiceData }));

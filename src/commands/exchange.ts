@@ -87,37 +87,39 @@ export function registerExchangeCommands(program: Command): void {
   const member = ex.command('member').description('members of the exchange (agencies, businesses, NGOs)');
   member
     .command('add')
-    .description('register a member')
+    .description('register a member; give its name in English (--name), in Persian (--name-fa) or both')
     .requiredOption('--id <id>', GRAMMAR.member)
-    .requiredOption('--name <name>', 'the member\'s name')
-    .action((o: { id: string; name: string }) =>
+    .option('--name <name>', 'the member\'s name in English, shown on English pages')
+    .option('--name-fa <text>', 'the member\'s name in Persian, shown on Persian pages')
+    .action((o: { id: string; name?: string; nameFa?: string }) =>
       withPlatform({}, async (p) => {
-        const m = await p.exchange.registry.addMember(o, ACTOR);
-        console.log(`Registered member ${m.id} (${m.name}).`);
+        const m = await p.exchange.registry.addMember({ id: o.id, name: o.name, nameFa: o.nameFa }, ACTOR);
+        console.log(`Registered member ${m.id} (${[m.name, m.nameFa].filter((n, i, all) => n && all.indexOf(n) === i).join(' / ')}).`);
       }),
     );
   member
     .command('list')
-    .description('list the members: id, name')
-    .action(() => withPlatform({}, async (p) => void (await p.exchange.registry.members()).forEach((m) => console.log(`${m.id}\t${m.name}`))));
+    .description('list the members: id, name, Persian name')
+    .action(() => withPlatform({}, async (p) => void (await p.exchange.registry.members()).forEach((m) => console.log(`${m.id}\t${m.name}\t${m.nameFa ?? ''}`))));
 
   const subsystem = ex.command('subsystem').description('subsystems: the information systems of a member that call or provide services');
   subsystem
     .command('add')
     .description('register a subsystem of a registered member')
     .requiredOption('--id <id>', GRAMMAR.subsystem)
-    .option('--name <name>', 'a name for people')
-    .action((o: { id: string; name?: string }) =>
+    .option('--name <name>', 'a name for people, in English')
+    .option('--name-fa <text>', 'its name in Persian, shown on Persian pages')
+    .action((o: { id: string; name?: string; nameFa?: string }) =>
       withPlatform({}, async (p) => {
-        const s = await p.exchange.registry.addSubsystem(o, ACTOR);
+        const s = await p.exchange.registry.addSubsystem({ id: o.id, name: o.name, nameFa: o.nameFa }, ACTOR);
         console.log(`Registered subsystem ${s.id}.`);
       }),
     );
   subsystem
     .command('list')
-    .description('list the subsystems: id, name')
+    .description('list the subsystems: id, name, Persian name')
     .option('--member <id>', 'only this member\'s')
-    .action((o: { member?: string }) => withPlatform({}, async (p) => void (await p.exchange.registry.subsystems(o.member)).forEach((s) => console.log(`${s.id}\t${s.name ?? ''}`))));
+    .action((o: { member?: string }) => withPlatform({}, async (p) => void (await p.exchange.registry.subsystems(o.member)).forEach((s) => console.log(`${s.id}\t${s.name ?? ''}\t${s.nameFa ?? ''}`))));
 
   const service = ex.command('service').description('data services a subsystem provides through the gateway');
   const serviceOptions = (c: Command) =>
@@ -127,18 +129,20 @@ export function registerExchangeCommands(program: Command): void {
       .option('--openapi <file>', 'its OpenAPI 3 description (JSON)')
       .addOption(new Option('--classification <c>', 'the data it returns').choices([...CLASSIFICATIONS]).default('internal'))
       .option('--subject <in:name>', 'where a request names the person the data is about (required for personal data): path:NAME (a {NAME} in the OpenAPI paths), query:NAME or header:NAME')
-      .option('--name <name>', 'a name for people');
+      .option('--name <name>', 'a name for people, in English')
+      .option('--name-fa <text>', 'its name in Persian, shown on Persian pages (update: the current one stays when this is left out)');
+  type ServiceFlags = { id: string; upstream: string; openapi?: string; classification: string; subject?: string; name?: string; nameFa?: string };
   serviceOptions(service.command('add').description('register a data service'))
-    .action((o: { id: string; upstream: string; openapi?: string; classification: string; subject?: string; name?: string }) =>
+    .action((o: ServiceFlags) =>
       withPlatform({}, async (p) => {
-        const s = await p.exchange.registry.addService({ id: o.id, upstream: o.upstream, openapi: readOpenApi(o.openapi), classification: o.classification, subject: parseSubject(o.subject), name: o.name }, ACTOR);
+        const s = await p.exchange.registry.addService({ id: o.id, upstream: o.upstream, openapi: readOpenApi(o.openapi), classification: o.classification, subject: parseSubject(o.subject), name: o.name, nameFa: o.nameFa }, ACTOR);
         console.log(`Registered service ${s.id} (${s.classification}) → ${s.upstream}.`);
       }),
     );
   serviceOptions(service.command('update').description('replace a data service\'s description (its contracts stay)'))
-    .action((o: { id: string; upstream: string; openapi?: string; classification: string; subject?: string; name?: string }) =>
+    .action((o: ServiceFlags) =>
       withPlatform({}, async (p) => {
-        const s = await p.exchange.registry.updateService({ id: o.id, upstream: o.upstream, openapi: readOpenApi(o.openapi), classification: o.classification, subject: parseSubject(o.subject), name: o.name }, ACTOR);
+        const s = await p.exchange.registry.updateService({ id: o.id, upstream: o.upstream, openapi: readOpenApi(o.openapi), classification: o.classification, subject: parseSubject(o.subject), name: o.name, nameFa: o.nameFa }, ACTOR);
         console.log(`Updated service ${s.id} (${s.classification}) → ${s.upstream}.`);
       }),
     );

@@ -73,10 +73,10 @@ export function registerIdentityCommands(program: Command): void {
   const staff = program.command('staff').description('staff roles: granted to people (national codes), who sign in with the national identity');
   staff
     .command('grant')
-    .description('grant a role to a person: editor of one agency, national reviewer, or admin')
+    .description('grant a role to a person: editor of one agency, caseworker in one agency\'s back office, national reviewer, or admin')
     .requiredOption('--national-code <code>', 'the person (10-digit national code, or 12-digit foreign national code)')
     .addOption(new Option('--role <role>', 'what they may do').choices([...STAFF_ROLES]).makeOptionMandatory())
-    .option('--organization <code>', 'the agency an editor works for (editors only): its catalogue code, in any letter case (NOCR, POLICE-PASS, 10100000001)')
+    .option('--organization <code>', 'the agency an editor or caseworker works for (those roles only): its catalogue code, in any letter case (NOCR, POLICE-PASS, 10100000001)')
     .action((o: { nationalCode: string; role: string; organization?: string }) =>
       withPlatform({}, async (p) => {
         // Codes are unique without regard to case: the grant names the code as the catalogue writes it.

@@ -1,20 +1,46 @@
 import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { demoCatalog, type Platform } from '../app.js';
+import type { Platform } from '../app.js';
 import { withPlatform } from './context.js';
-import { registerDemoCommands } from './demo.js';
-import { registerIdentityCommands } from './identity.js';
-import { registerExchangeCommands } from './exchange.js';
-import { registerAuditCommands } from './audit.js';
-import { connectPortalToExchange } from '../web/inquiries/connect.js';
-import { PORTAL_CLIENT } from '../web/inquiries/credentials.js';
-import { ImportRejected, formatImportErrors, readCatalogFile } from '../catalog/index.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../platform/config.js';
 import { AppError } from '../platform/errors.js';
-import { start } from '../server.js';
 
-/** The command line's commands (`src/cli.ts` runs them); importable, so tests can read every command's help without a process each. */
+/**
+ * The command line's commands (`src/cli.ts` runs them). Loading the whole platform costs seconds, so
+ * this module and the groups' modules load it only in the commands that use it, and a group's module
+ * (whose option lists name the capabilities' constants) is loaded only when the command line names
+ * one of its commands: `panjareh --help` and `panjareh demo --help` never load the exchange.
+ */
+
+export type Register = (program: Command) => void;
+
+export interface Group {
+  /** The top-level commands the group's module adds, each with the description `panjareh --help` shows. */
+  commands: Record<string, string>;
+  load: () => Promise<Register>;
+}
+
+/**
+ * Every group of commands, in the order `panjareh --help` lists them. Add a new group here. The
+ * descriptions repeat the ones in the groups' modules; `program.test.ts` checks that they agree, so
+ * `panjareh --help` reads the same whether a group is loaded or not.
+ */
+export const GROUPS: readonly Group[] = [
+  { commands: { demo: 'the demo country (demo mode only)' }, load: async () => (await import('./demo.js')).registerDemoCommands },
+  {
+    commands: {
+      oidc: "the national identity's OpenID Connect provider",
+      keys: "the platform's signing keys",
+      staff: 'staff roles: granted to people (national codes), who sign in with the national identity',
+      breakglass: "the operator's local admin account, for when the national identity cannot be used",
+    },
+    load: async () => (await import('./identity.js')).registerIdentityCommands,
+  },
+  { commands: { exchange: 'the national data exchange: members, subsystems, data services, contracts and API keys' }, load: async () => (await import('./exchange.js')).registerExchangeCommands },
+  { commands: { audit: "the data exchange's audit log: verify its chains and seals, read its statistics" }, load: async () => (await import('./audit.js')).registerAuditCommands },
+  { commands: { calendar: 'the working-day calendar: official holidays that legal deadlines skip' }, load: async () => (await import('./calendar.js')).registerCalendarCommands },
+];
 
 /** A progress bar on a terminal; on a pipe or in CI, nothing (the final summary says it all). */
 function progress(label: string) {
@@ -32,7 +58,12 @@ function progress(label: string) {
 }
 
 async function seedDemo(p: Platform): Promise<void> {
+  const [{ demoCatalog }, { connectPortalToExchange }, { PORTAL_CLIENT }] = await Promise.all([import('../app.js'), import('../web/inquiries/connect.js'), import('../web/inquiries/credentials.js')]);
   const country = await p.agencies.seed();
+  // The official holidays of the demo years, so legal deadlines skip them (kept apart: an older demo database gets them too).
+  const { loadDemoHolidays } = await import('../platform/calendar/index.js');
+  const holidays = await loadDemoHolidays(p.database.db);
+  if (holidays.added) console.log(`Demo holidays loaded: ${holidays.added} days of ${holidays.years.join(' and ')}.`);
   if (country.seeded) console.log(`Demo country loaded: ${country.people} people, ${country.lines} mobile lines (sign in as ${country.demoPerson.nationalCode} / ${country.demoPerson.mobile}).`);
   // The demo agencies on the data exchange, and the portal as their consumer (its inquiry pages call them through the gateway).
   const exchange = await connectPortalToExchange(p);
@@ -45,16 +76,27 @@ async function seedDemo(p: Platform): Promise<void> {
   bar.stop();
   console.log(`Demo catalogue loaded: ${result.created} services.`);
   // Demo staff: roles granted to demo people, who sign in to the console with the national identity like everyone else.
-  const [editor] = (await p.agencies.listPeople(10)).filter((x) => x.alive && x.mobiles.length > 0 && x.nationalCode !== country.demoPerson.nationalCode);
+  const [editor, ...others] = (await p.agencies.listPeople(40)).filter((x) => x.alive && x.mobiles.length > 0 && x.nationalCode !== country.demoPerson.nationalCode);
   await p.identity.staffGrants.grant({ nationalCode: country.demoPerson.nationalCode, role: 'reviewer' }, 'demo');
   console.log(`Demo staff: national reviewer ${country.demoPerson.nationalCode} / ${country.demoPerson.mobile}`);
   if (editor) {
     await p.identity.staffGrants.grant({ nationalCode: editor.nationalCode, role: 'editor', organization: 'NOCR' }, 'demo');
     console.log(`Demo staff: editor of NOCR ${editor.nationalCode} / ${editor.mobiles[0]}`);
   }
+  // One caseworker for each agency that handles a step of the demo's online services (docs/demo.md).
+  for (const [i, organization] of DEMO_CASEWORK_AGENCIES.entries()) {
+    const person = others[i];
+    if (!person) break;
+    await p.identity.staffGrants.grant({ nationalCode: person.nationalCode, role: 'caseworker', organization }, 'demo');
+    console.log(`Demo staff: caseworker of ${organization} ${person.nationalCode} / ${person.mobiles[0]}`);
+  }
 }
 
-export function program(): Command {
+/** The agencies whose caseworkers handle the demo's five online services, in the order their demo caseworkers are chosen. */
+export const DEMO_CASEWORK_AGENCIES = ['JUDICIARY', 'MSRT', 'TAMIN', 'MCLS', 'RAHVAR', 'TCI'] as const;
+
+/** The command line with the groups in `loaded`; every other group's commands are only named (for `--help` and suggestions). */
+export function commandLine(loaded: ReadonlyMap<Group, Register>): Command {
   const cmd = new Command('panjareh')
     .description('Panjareh — the national window to government services')
     .showHelpAfterError()
@@ -67,8 +109,9 @@ export function program(): Command {
     .option('--host <address>', 'address to listen on (env HOST, default 0.0.0.0)')
     .option('--roles <list>', 'comma-separated roles this node plays: portal,idp,gateway,worker (default: all)')
     .option('--workers <n>', 'HTTP worker processes, or "auto" for one per core (env PANJAREH_WORKERS, default 1)')
-    .action((o: ConfigFlags) => {
+    .action(async (o: ConfigFlags) => {
       const config = loadConfig(process.env, o);
+      const { start } = await import('../server.js');
       return start(config, async (p) => {
         if (config.demo) await seedDemo(p);
       });
@@ -84,6 +127,7 @@ export function program(): Command {
     .command('catalog <file>')
     .description('import a catalogue JSON file: validated whole first, published at once, idempotent by code')
     .action(async (file: string) => {
+      const { readCatalogFile } = await import('../catalog/index.js');
       const parsed = await readCatalogFile(file);
       await withPlatform({}, async (p) => {
         const bar = progress('importing');
@@ -108,23 +152,66 @@ export function program(): Command {
       }),
     );
 
-  registerDemoCommands(cmd);
-  registerIdentityCommands(cmd);
-  registerExchangeCommands(cmd);
-  registerAuditCommands(cmd);
+  for (const group of GROUPS) {
+    const register = loaded.get(group);
+    if (register) register(cmd);
+    else for (const [name, description] of Object.entries(group.commands)) cmd.command(name).description(description);
+  }
   return cmd;
+}
+
+const ROOT_COMMANDS = ['start', 'migrate', 'import', 'export'];
+
+/**
+ * The groups whose modules this command line needs: the one naming its command (`exchange …`,
+ * `help exchange`); none for `--help`, an unknown command or a command of this file; every group
+ * when the line starts in any other way, so that commander sees exactly the whole program.
+ */
+function groupsFor(argv: string[]): readonly Group[] {
+  const [first, second] = argv;
+  if (first === undefined || first === '-h' || first === '--help') return [];
+  const name = first === 'help' ? second : first;
+  if (name === undefined) return [];
+  if (name.startsWith('-')) return GROUPS;
+  if (ROOT_COMMANDS.includes(name)) return [];
+  return GROUPS.filter((g) => Object.hasOwn(g.commands, name));
+}
+
+export async function loadGroups(groups: readonly Group[] = GROUPS): Promise<Map<Group, Register>> {
+  return new Map(await Promise.all(groups.map(async (g) => [g, await g.load()] as const)));
+}
+
+/** Every command, every group loaded: what tests read each command's help from without a process each. */
+export async function program(): Promise<Command> {
+  return commandLine(await loadGroups());
+}
+
+/** The command line for `argv`, with only the groups it names loaded. */
+export async function programFor(argv: string[]): Promise<Command> {
+  return commandLine(await loadGroups(groupsFor(argv)));
+}
+
+/**
+ * The problems of a rejected catalogue import, one a line. Only the catalogue's code rejects an import,
+ * and that code is loaded by then, so asking costs nothing; other errors never load it.
+ */
+async function importProblems(e: unknown): Promise<{ text: string; count: number } | undefined> {
+  if (!(e instanceof Error) || e instanceof AppError || e instanceof ConfigError) return undefined;
+  const { ImportRejected, formatImportErrors } = await import('../catalog/index.js');
+  return e instanceof ImportRejected ? { text: formatImportErrors(e), count: e.errors.length } : undefined;
 }
 
 /** Every failure becomes one clear message and a non-zero exit, never a stack trace for a user's mistake. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await (await programFor(argv)).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (e instanceof ImportRejected) {
-      console.error(formatImportErrors(e));
-      console.error(`${e.errors.length} problem(s) found; nothing was imported.`);
+    const rejected = await importProblems(e);
+    if (rejected) {
+      console.error(rejected.text);
+      console.error(`${rejected.count} problem(s) found; nothing was imported.`);
     } else if (e instanceof ConfigError) console.error(`configuration error: ${e.message}`);
     else if (e instanceof AppError) console.error(`${e.messages.en} (${e.code})`);
     else if ((e as NodeJS.ErrnoException)?.code === 'EADDRINUSE') console.error(`error: the port is already in use: ${(e as Error).message}`);

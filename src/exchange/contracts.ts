@@ -1,7 +1,8 @@
 import { writeAudit } from '../platform/audit.js';
 import { nowIso } from '../platform/db.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../platform/errors.js';
-import { normalizeText } from '../platform/text.js';
+import { Problems } from '../platform/problems.js';
+import { normalizeText, toLatinDigits, toPersianDigits } from '../platform/text.js';
 import { memberOf, parseServiceId, parseSubsystemId } from './ids.js';
 import { SANDBOX_INSTANCE, isSandboxId } from './sandbox.js';
 import { MAX_PATTERNS, parseMethods, parsePattern } from './matching.js';
@@ -25,9 +26,10 @@ export const MAX_DAILY_QUOTA = 1_000_000_000;
 export interface ContractTerms {
   methods?: string[];
   paths?: string[];
-  ratePerSecond?: number;
-  /** Null: no daily quota. */
-  dailyQuota?: number | null;
+  /** A whole number, or the digits a person typed (Persian digits too). */
+  ratePerSecond?: number | string;
+  /** Null: no daily quota. A whole number, or the digits a person typed. */
+  dailyQuota?: number | string | null;
   /** ISO date or date-time; null: no expiry. */
   expiresAt?: string | null;
   legalBasis?: string | null;
@@ -56,9 +58,10 @@ const text = (raw: string | null | undefined, max: number, field: string, requir
   return v;
 };
 
-function wholeNumber(v: unknown, min: number, max: number, code: string, en: string): number {
-  const n = typeof v === 'string' ? Number(v.trim()) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw invalid(code, `${en}: باید عدد صحیح بین ${min} و ${max} باشد.`, `${en} must be a whole number from ${min} to ${max}.`);
+function wholeNumber(v: unknown, min: number, max: number, code: string, en: string, fa: string): number {
+  const typed = typeof v === 'string' ? toLatinDigits(v).trim() : null;
+  const n = typed === null ? v : /^\d{1,16}$/.test(typed) ? Number(typed) : NaN;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) throw invalid(code, `${fa} باید عدد صحیح از ${toPersianDigits(String(min))} تا ${toPersianDigits(String(max))} باشد.`, `${en} must be a whole number from ${min} to ${max}.`);
   return n;
 }
 
@@ -72,20 +75,33 @@ export function parseExpiry(raw: string | null | undefined, now = Date.now()): s
   return new Date(t).toISOString();
 }
 
-export function normaliseTerms(t: ContractTerms) {
-  const methods = parseMethods(t.methods && t.methods.length ? t.methods : ['GET']);
-  if (!methods) throw invalid('invalid_methods', 'روش‌ها باید از GET، HEAD، POST، PUT، PATCH، DELETE، OPTIONS باشند.', 'Methods must be among GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (or *).');
+/**
+ * A contract's terms as stored, each term checked on its own field (`methods`, `paths`,
+ * `ratePerSecond`, `dailyQuota`, `expiresAt`, `legalBasis`). Problems go to `problems` when given
+ * (the caller reports them with its own); without it, every problem is thrown at once.
+ */
+export function normaliseTerms(t: ContractTerms, problems?: Problems) {
+  const found = problems ?? new Problems();
+  const methods = found.check('methods', () => {
+    const m = parseMethods(t.methods && t.methods.length ? t.methods : ['GET']);
+    if (!m) throw invalid('invalid_methods', 'روش‌ها باید از GET، HEAD، POST، PUT، PATCH، DELETE، OPTIONS باشند.', 'Methods must be among GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS (or *).');
+    return m;
+  });
   const paths = t.paths && t.paths.length ? t.paths.map((p) => String(p).trim()) : ['/**'];
-  if (paths.length > MAX_PATTERNS) throw invalid('too_many_paths', 'الگوهای مسیر بیش از اندازه است.', `At most ${MAX_PATTERNS} path patterns.`);
-  for (const p of paths) if (!parsePattern(p)) throw invalid('invalid_path_pattern', `الگوی مسیر ${p} درست نیست.`, `"${p}" is not a valid path pattern ("/a/*", "/a/{id}", "/a/**").`);
-  const legalBasis = text(t.legalBasis, 500, 'legal_basis', !!t.legalBasisCoversPersonalData);
+  if (paths.length > MAX_PATTERNS) found.add('paths', invalid('too_many_paths', 'الگوهای مسیر بیش از اندازه است.', `At most ${MAX_PATTERNS} path patterns.`));
+  else for (const p of paths) if (!parsePattern(p)) found.add('paths', invalid('invalid_path_pattern', `الگوی مسیر ${p} درست نیست.`, `"${p}" is not a valid path pattern ("/a/*", "/a/{id}", "/a/**").`));
+  const legalBasis = found.check('legalBasis', () => text(t.legalBasis, 500, 'legal_basis', !!t.legalBasisCoversPersonalData));
+  const rate = found.check('ratePerSecond', () => (t.ratePerSecond === undefined ? DEFAULT_RATE_PER_SECOND : wholeNumber(t.ratePerSecond, 1, MAX_RATE_PER_SECOND, 'invalid_rate', 'The rate limit', 'شمار درخواست در ثانیه')));
+  const quota = found.check('dailyQuota', () => (t.dailyQuota === undefined ? DEFAULT_DAILY_QUOTA : t.dailyQuota === null ? null : wholeNumber(t.dailyQuota, 1, MAX_DAILY_QUOTA, 'invalid_quota', 'The daily quota', 'سهمیهٔ روزانه')));
+  const expires = found.check('expiresAt', () => parseExpiry(t.expiresAt));
+  if (!problems) found.throwIfAny();
   return {
     methods: JSON.stringify(methods),
     paths: JSON.stringify([...new Set(paths)]),
-    rate_per_second: t.ratePerSecond === undefined ? DEFAULT_RATE_PER_SECOND : wholeNumber(t.ratePerSecond, 1, MAX_RATE_PER_SECOND, 'invalid_rate', 'The rate limit'),
-    daily_quota: t.dailyQuota === undefined ? DEFAULT_DAILY_QUOTA : t.dailyQuota === null ? null : wholeNumber(t.dailyQuota, 1, MAX_DAILY_QUOTA, 'invalid_quota', 'The daily quota'),
-    expires_at: parseExpiry(t.expiresAt),
-    legal_basis: legalBasis,
+    rate_per_second: rate!,
+    daily_quota: quota!,
+    expires_at: expires ?? null,
+    legal_basis: legalBasis ?? null,
     legal_basis_personal: t.legalBasisCoversPersonalData ? 1 : 0,
   };
 }
@@ -106,19 +122,25 @@ export class Contracts {
     return this.open({ ...a, purpose: a.purpose ?? 'granted by the national authority' }, actor, 'active');
   }
 
+  /** Opens a contract; every problem of the application is reported at once (see platform/problems.ts). */
   private async open(a: ContractApplication, actor: string, status: 'pending' | 'active'): Promise<Contract> {
+    const problems = new Problems();
     const client = String(a.client ?? '').trim();
     const service = String(a.service ?? '').trim();
-    if (!parseSubsystemId(client)) throw invalid('invalid_subsystem_id', 'شناسهٔ زیرسامانهٔ مصرف‌کننده درست نیست.', `"${client}" is not a valid subsystem id (INSTANCE/CLASS/MEMBER/SUBSYSTEM).`);
-    if (!parseServiceId(service)) throw invalid('invalid_service_id', 'شناسهٔ سرویس درست نیست.', `"${service}" is not a valid service id (INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE).`);
+    const clientOk = !!parseSubsystemId(client);
+    const serviceOk = !!parseServiceId(service);
+    if (!clientOk) problems.add('client', invalid('invalid_subsystem_id', 'شناسهٔ زیرسامانهٔ مصرف‌کننده درست نیست.', `"${client}" is not a valid subsystem id (INSTANCE/CLASS/MEMBER/SUBSYSTEM).`));
+    if (!serviceOk) problems.add('service', invalid('invalid_service_id', 'شناسهٔ سرویس درست نیست.', `"${service}" is not a valid service id (INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE).`));
     // The sandbox (synthetic data, self-service keys) and production never meet, in either direction.
-    if (isSandboxId(client) !== isSandboxId(service)) {
-      throw invalid('sandbox_boundary', 'قرارداد میان محیط آزمایشی (سندباکس) و محیط اصلی ممکن نیست.', `A contract cannot cross between the sandbox instance (${SANDBOX_INSTANCE}) and production: ${client} → ${service}.`);
+    if (clientOk && serviceOk && isSandboxId(client) !== isSandboxId(service)) {
+      problems.add('service', invalid('sandbox_boundary', 'قرارداد میان محیط آزمایشی (سندباکس) و محیط اصلی ممکن نیست.', `A contract cannot cross between the sandbox instance (${SANDBOX_INSTANCE}) and production: ${client} → ${service}.`));
     }
-    const terms = normaliseTerms(a);
-    const purpose = text(a.purpose, 500, 'purpose', true)!;
-    if (!(await this.db.selectFrom('exchange_subsystems').select('id').where('id', '=', client).executeTakeFirst())) throw notFound({ fa: `زیرسامانه ${client}`, en: `The subsystem ${client}` });
-    if (!(await this.db.selectFrom('exchange_services').select('id').where('id', '=', service).executeTakeFirst())) throw notFound({ fa: `سرویس ${service}`, en: `The service ${service}` });
+    const terms = normaliseTerms(a, problems);
+    const purposeText = problems.check('purpose', () => text(a.purpose, 500, 'purpose', true));
+    if (clientOk && !(await this.db.selectFrom('exchange_subsystems').select('id').where('id', '=', client).executeTakeFirst())) problems.add('client', notFound({ fa: `زیرسامانه ${client}`, en: `The subsystem ${client}` }));
+    if (serviceOk && !(await this.db.selectFrom('exchange_services').select('id').where('id', '=', service).executeTakeFirst())) problems.add('service', notFound({ fa: `سرویس ${service}`, en: `The service ${service}` }));
+    problems.throwIfAny();
+    const purpose = purposeText!;
     const now = nowIso();
     try {
       const row = await this.db.transaction().execute(async (tx) => {

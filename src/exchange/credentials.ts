@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { writeAudit } from '../platform/audit.js';
 import { nowIso } from '../platform/db.js';
 import { conflict, invalid, notFound } from '../platform/errors.js';
+import { Problems } from '../platform/problems.js';
 import { normalizeText } from '../platform/text.js';
 import { parseExpiry } from './contracts.js';
 import type { ApiKeyInfo } from './model.js';
@@ -84,11 +85,14 @@ export class ApiKeys {
     private readonly changed: (kind: ChangeKind) => Promise<void>,
   ) {}
 
-  /** Creates a key; the returned `key` is the only time it is ever seen. */
+  /** Creates a key; the returned `key` is the only time it is ever seen. Problems of `subsystem` and `expiresAt` are reported together. */
   async create(subsystem: string, opts: { label?: string | null; expiresAt?: string | null }, actor: string): Promise<ApiKeyInfo & { key: string }> {
-    if (!(await this.db.selectFrom('exchange_subsystems').select('id').where('id', '=', subsystem).executeTakeFirst())) throw notFound({ fa: `زیرسامانه ${subsystem}`, en: `The subsystem ${subsystem}` });
+    const problems = new Problems();
+    if (!(await this.db.selectFrom('exchange_subsystems').select('id').where('id', '=', subsystem).executeTakeFirst())) problems.add('subsystem', notFound({ fa: `زیرسامانه ${subsystem}`, en: `The subsystem ${subsystem}` }));
     const label = opts.label ? normalizeText(opts.label).trim().slice(0, 200) || null : null;
-    const expiresAt = parseExpiry(opts.expiresAt);
+    const expiry = problems.check('expiresAt', () => parseExpiry(opts.expiresAt));
+    problems.throwIfAny();
+    const expiresAt = expiry ?? null;
     const prefix = `pjx_${randomBytes(6).toString('hex')}`;
     const key = `${prefix}_${randomBytes(32).toString('base64url')}`;
     const now = nowIso();

@@ -90,6 +90,24 @@ export class Exchange {
     this.authenticators.push(a);
   }
 
+  /**
+   * Who calls, for APIs outside the gateway that members call with their exchange credential (the
+   * agency API of online applications): `X-Road-Client` names a registered subsystem and the
+   * `Authorization` credential (ApiKey or Bearer, as at the gateway) belongs to it. Null when not.
+   * Loads and follows this node's copy of the registry on first use.
+   */
+  async authenticateClient(client: string | undefined, authorization: string | undefined, onError: (e: unknown) => void = () => {}): Promise<{ subsystem: string; member: string; credential: string } | null> {
+    await this.follow(onError);
+    if (!client || !authorization) return null;
+    const sp = authorization.indexOf(' ');
+    if (sp < 0) return null;
+    const a = this.authenticators.find((x) => x.scheme === authorization.slice(0, sp).toLowerCase());
+    const caller = a ? await a.authenticate(authorization.slice(sp + 1).trim(), Date.now()) : null;
+    if (!caller || caller.subsystem !== client) return null;
+    const sub = this.state.subsystems.get(client);
+    return sub ? { subsystem: client, member: sub.member, credential: caller.credential } : null;
+  }
+
   /** The exchange's audit log, which every gateway answer waits for (`ExchangeAuditLog` from ./audit/). */
   useAuditLog(log: AuditSink): void {
     this.auditLog = log;

@@ -29,7 +29,7 @@ export interface ConnectedSite {
   grantId: string;
   clientId: string;
   name: string;
-  /** The scopes granted, e.g. `openid profile national_code`. */
+  /** The scopes granted, e.g. `openid profile national_code`, and those at the citizen's API, e.g. `applications`. */
   scopes: string[];
   since: string;
 }
@@ -48,6 +48,8 @@ interface GrantPayload {
   clientId?: string;
   iat?: number;
   openid?: { scope?: string };
+  /** Scopes granted at resource servers (the citizen's API), resource → space-separated scopes. */
+  resources?: Record<string, string>;
 }
 
 type Meta = { ip: string | null; userAgent: string | null };
@@ -102,7 +104,7 @@ export class Accounts {
     const names = await this.clients.names();
     return (await this.rows<GrantPayload>('Grant', subject))
       .filter(({ payload: p }) => p.clientId !== PORTAL_CLIENT_ID)
-      .map(({ id, payload: p }) => ({ grantId: id, clientId: p.clientId ?? '', name: names.get(p.clientId ?? '') ?? p.clientId ?? '', scopes: (p.openid?.scope ?? '').split(' ').filter(Boolean), since: new Date((p.iat ?? 0) * 1000).toISOString() }))
+      .map(({ id, payload: p }) => ({ grantId: id, clientId: p.clientId ?? '', name: names.get(p.clientId ?? '') ?? p.clientId ?? '', scopes: [...new Set([p.openid?.scope ?? '', ...Object.values(p.resources ?? {})].join(' ').split(' ').filter(Boolean))], since: new Date((p.iat ?? 0) * 1000).toISOString() }))
       .sort((a, b) => b.since.localeCompare(a.since));
   }
 

@@ -4,10 +4,11 @@ import type Provider from 'oidc-provider';
 import { writeAudit } from '../platform/audit.js';
 import type { KeyStore } from '../platform/keys.js';
 import { Accounts } from './account.js';
+import { CitizenTokens } from './citizen-token.js';
 import { sweepExpiredPayloads } from './oidc/adapter.js';
 import { RelyingParties } from './oidc/clients.js';
 import { ProviderHost } from './oidc/host.js';
-import { createProvider } from './oidc/provider.js';
+import { citizenApiResource, createProvider } from './oidc/provider.js';
 import { PasskeyCeremonies } from './passkeys-ceremonies.js';
 import { Passkeys } from './passkeys.js';
 import { People } from './people.js';
@@ -60,6 +61,7 @@ export class NationalIdentity {
   /** Passkeys: made by enablePasskeys once the platform's address (the WebAuthn relying party) is known. */
   passkeys: PasskeyCeremonies | undefined;
   private sweeper: NodeJS.Timeout | undefined;
+  private tokens: CitizenTokens | undefined;
 
   constructor(
     private readonly db: Kysely<any>,
@@ -117,6 +119,17 @@ export class NationalIdentity {
     }, 10 * 60_000);
     this.sweeper.unref();
     return this.host;
+  }
+
+  /**
+   * The verifier of the citizen API's access tokens (citizen-token.ts), one per node: made on first
+   * call with the platform's address (the provider's issuer) and key store, the same ones every later
+   * call must name.
+   */
+  citizenTokens(o: { issuer: string; keys: KeyStore }): CitizenTokens {
+    if (!this.tokens) this.tokens = new CitizenTokens({ issuer: o.issuer, keys: o.keys, people: this.people, clients: this.clients });
+    else if (this.tokens.audience !== citizenApiResource(o.issuer)) throw new Error(`citizen tokens are already verified for ${this.tokens.audience}`);
+    return this.tokens;
   }
 
   stop(): void {

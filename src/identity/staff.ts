@@ -12,8 +12,9 @@ import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
  * granted to their national code (staff-grants.ts).
  */
 
-export type StaffRole = 'editor' | 'reviewer' | 'admin';
-export const STAFF_ROLES: readonly StaffRole[] = ['editor', 'reviewer', 'admin'];
+/** `caseworker`: handles one agency's online applications in the back office; never edits the catalogue. */
+export type StaffRole = 'editor' | 'reviewer' | 'admin' | 'caseworker';
+export const STAFF_ROLES: readonly StaffRole[] = ['editor', 'reviewer', 'admin', 'caseworker'];
 
 export interface StaffTables {
   staff_users: {
@@ -36,6 +37,11 @@ export interface StaffUser {
   role: StaffRole;
   organization: string | null;
   displayName: string;
+  /**
+   * The organisations whose back office this person works in (their active caseworker grants),
+   * whatever their highest role is: an agency's editor may also be one of its caseworkers.
+   */
+  caseworkerOf?: string[];
 }
 
 export const MAX_FAILED_ATTEMPTS = 5;

@@ -29,6 +29,8 @@ export interface Config {
   mail: { host: string; port: number; implicitTls: boolean; username?: string; password?: string; from: string; timeoutMs: number } | undefined;
   /** The data exchange's gateway and its caches (PANJAREH_GATEWAY_*, PANJAREH_EXCHANGE_SYNC_MS). */
   exchange: ExchangeSettings;
+  /** The payment service provider (PANJAREH_PSP_URL, _MERCHANT, _SECRET); unset uses the demo PSP in demo mode, and no payments otherwise. */
+  psp?: { url: string; merchant: string; secret: string };
 }
 
 export interface ExchangeSettings {
@@ -192,7 +194,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     ? { url: smsUrl, token: smsToken, username: smsUser, password: smsUser ? env.PANJAREH_SMS_PASSWORD : undefined, from: env.PANJAREH_SMS_FROM || undefined, timeoutMs: smsTimeout }
     : undefined;
   const mail = parseMail(env);
+  const pspUrl = env.PANJAREH_PSP_URL?.trim() || undefined;
+  // The address is not echoed: it may carry credentials.
+  if (pspUrl && (!isHttpUrl(pspUrl) || /^[a-z]+:\/\/[^/?#]*@/i.test(pspUrl))) throw new ConfigError('PANJAREH_PSP_URL must be an http:// or https:// URL without credentials');
+  if (pspUrl && (!env.PANJAREH_PSP_MERCHANT?.trim() || !env.PANJAREH_PSP_SECRET)) throw new ConfigError('PANJAREH_PSP_URL needs PANJAREH_PSP_MERCHANT and PANJAREH_PSP_SECRET');
+  const psp = pspUrl ? { url: pspUrl.replace(/\/+$/, ''), merchant: env.PANJAREH_PSP_MERCHANT!.trim(), secret: env.PANJAREH_PSP_SECRET! } : undefined;
   return {
+    psp,
     port,
     host,
     sms,

@@ -58,6 +58,11 @@ export async function migrate(db: Kysely<any>, dialect: DialectName, migrations:
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
+    // Capabilities add migrations independently, and a new one may sort before another capability's
+    // newest (a database made yesterday meets today's `20261207-22-platform-clock` after its
+    // `20261207-41-exchange-audit-persons`). No migration depends on another capability's, so a pending
+    // one runs wherever it sorts instead of the upgrade being refused.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

@@ -21,9 +21,12 @@ import { DevOutbox } from '../platform/messaging/index.js';
 import { citizenRoutes, errorPage } from './citizen/routes.js';
 import { searchForm } from './citizen/components.js';
 import { inquiryRoutes } from './inquiries/routes.js';
+import { applyRoutes, type HolderDocuments } from './apply/routes.js';
+import type { Payments } from '../payments/index.js';
 import { INQUIRIES } from './inquiries/inquiries.js';
 import { accountRoutes, recognisePeople } from './account/routes.js';
-import { consoleRoutes } from './console/routes.js';
+import { consoleRoutes, type ConsoleOptions } from './console/routes.js';
+import type { OnlineServices } from '../services/index.js';
 import { consentRoutes } from './consent/routes.js';
 import { fillAccountArea } from './account-area.js';
 import { apiDocsRoutes } from './api-docs.js';
@@ -48,6 +51,13 @@ export interface WebDeps {
   config: { publicUrl: string; loginRatePerMinute: number; redisUrl: string | undefined; workers: number; demo?: boolean };
   /** The data exchange, for the console's onboarding pages. */
   exchange?: Exchange;
+  /** Online applications: the portal's "apply" pages, My Panjareh and the console's back office. */
+  services?: OnlineServices;
+  /** Stored attachments (the back office offers an application's for download). */
+  files?: ConsoleOptions['files'];
+  payments?: Payments;
+  /** Issued documents, for "my documents" and the holder's downloads. */
+  documents?: HolderDocuments;
 }
 
 /** Error pages for browsers, in the language of the requested address. */
@@ -117,7 +127,21 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps, registerA
   await app.register(accountRoutes, { identity: deps.identity, database: deps.database, publicUrl: deps.config.publicUrl, secureCookies: secure });
   await app.register(consentRoutes, deps);
   await app.register(citizenRoutes, { catalog: deps.catalog, exchange: deps.exchange });
-  await app.register(inquiryRoutes, { database: deps.database, publicUrl: deps.config.publicUrl, localGateway: (deps.config as { roles?: readonly string[] }).roles?.includes('gateway') ?? true });
+  const localGateway = (deps.config as { roles?: readonly string[] }).roles?.includes('gateway') ?? true;
+  await app.register(inquiryRoutes, { database: deps.database, publicUrl: deps.config.publicUrl, localGateway });
+  if (deps.services && deps.payments) {
+    await app.register(applyRoutes, {
+      services: deps.services,
+      catalog: deps.catalog,
+      identity: deps.identity,
+      payments: deps.payments,
+      documents: deps.documents ?? { forApplication: async () => [], listForHolder: async () => [], get: async () => undefined, pdf: async () => undefined },
+      database: deps.database,
+      publicUrl: deps.config.publicUrl,
+      localGateway,
+      secureCookies: secure,
+    });
+  }
   await app.register(consoleRoutes, {
     catalog: deps.catalog,
     staff: deps.staff,
@@ -127,5 +151,7 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps, registerA
     exchange: deps.exchange,
     outbox: deps.config.demo ? new DevOutbox(deps.database.db) : undefined,
     audit: (entry) => writeAudit(deps.database.db, entry),
+    services: deps.services,
+    files: deps.files,
   });
 }

@@ -4,6 +4,8 @@ import type { AdapterPayload } from 'oidc-provider';
 import { writeAudit } from '../../platform/audit.js';
 import { nowIso } from '../../platform/db.js';
 import { invalid, notFound } from '../../platform/errors.js';
+import { Problems } from '../../platform/problems.js';
+import { toPersianDigits } from '../../platform/text.js';
 
 /**
  * The relying parties: agencies' and businesses' sites that sign people in through the national
@@ -61,6 +63,8 @@ export const PORTAL_CLIENT_ID = 'panjareh-portal';
 
 export const ALLOWED_SCOPES = 'openid offline_access profile national_code phone';
 const CACHE_MS = 5000;
+/** Redirect URIs (and post-logout URIs) one site may register. */
+export const MAX_URIS = 20;
 
 export const hashClientSecret = (secret: string): string => `sha256:${createHash('sha256').update(secret).digest('hex')}`;
 
@@ -107,32 +111,48 @@ export class RelyingParties {
     this.db = db as Kysely<OidcClientTables>;
   }
 
+  /**
+   * Registers a site. Every problem of the input is reported at once, each on its field (`name`,
+   * `redirectUris`, `postLogoutRedirectUris`, `auth`, `jwks`, `jwksUri`, `backchannelLogoutUri`;
+   * see platform/problems.ts).
+   */
   async add(input: NewClient, actor: string): Promise<{ clientId: string; clientSecret: string | null; auth: ClientAuth }> {
-    const name = input.name?.trim();
-    if (!name || name.length > 200) throw invalid('invalid_client_name', 'نام سامانه لازم است (حداکثر ۲۰۰ نویسه).', 'A client name is required (at most 200 characters).');
+    const problems = new Problems();
+    const name = input.name?.trim() ?? '';
+    if (!name || name.length > 200) problems.add('name', invalid('invalid_client_name', 'نام سامانه لازم است (حداکثر ۲۰۰ نویسه).', 'A client name is required (at most 200 characters).'));
     const grantTypes = input.grantTypes ?? ['authorization_code', 'refresh_token'];
     const interactive = grantTypes.includes('authorization_code');
-    const redirectUris = (input.redirectUris ?? []).map((u) => checkUri(u, 'redirect_uri'));
-    if (interactive && redirectUris.length === 0) throw invalid('redirect_uri_required', 'دست‌کم یک نشانی بازگشت لازم است.', 'At least one --redirect-uri is required.');
+    const uris = (field: string, list: string[] | undefined, kind: string): string[] => {
+      if ((list ?? []).length > MAX_URIS) {
+        problems.add(field, invalid('too_many_uris', `حداکثر ${toPersianDigits(String(MAX_URIS))} نشانی.`, `At most ${MAX_URIS} URIs.`));
+        return [];
+      }
+      return (list ?? []).flatMap((u) => problems.check(field, () => checkUri(u, kind)) ?? []);
+    };
+    const redirectUris = uris('redirectUris', input.redirectUris, 'redirect_uri');
+    if (interactive && (input.redirectUris ?? []).length === 0) problems.add('redirectUris', invalid('redirect_uri_required', 'دست‌کم یک نشانی بازگشت لازم است.', 'At least one --redirect-uri is required.'));
+    const postLogoutRedirectUris = uris('postLogoutRedirectUris', input.postLogoutRedirectUris, 'post_logout_redirect_uri');
     const auth = input.auth ?? 'client_secret_basic';
-    if (!CLIENT_AUTH_METHODS.includes(auth)) throw invalid('invalid_auth_method', 'روش احراز هویت سامانه باید client_secret_basic، client_secret_post یا private_key_jwt باشد.', 'The token endpoint authentication method must be client_secret_basic, client_secret_post or private_key_jwt.');
-    const jwks = input.jwks === undefined ? undefined : checkJwks(input.jwks);
-    if (jwks && input.jwksUri) throw invalid('jwks_conflict', 'فقط یکی از jwks و jwks_uri را بدهید.', 'Give either the keys (jwks) or where they are published (jwks_uri), not both.');
-    if (auth === 'private_key_jwt' && !input.jwksUri && !jwks) throw invalid('jwks_uri_required', 'برای private_key_jwt نشانی کلیدهای عمومی (jwks_uri) لازم است.', 'private_key_jwt needs --jwks-uri, where the site publishes its public keys.');
-    const jwksUri = input.jwksUri ? checkUri(input.jwksUri, 'jwks_uri') : undefined;
+    if (!CLIENT_AUTH_METHODS.includes(auth)) problems.add('auth', invalid('invalid_auth_method', 'روش احراز هویت سامانه باید client_secret_basic، client_secret_post یا private_key_jwt باشد.', 'The token endpoint authentication method must be client_secret_basic, client_secret_post or private_key_jwt.'));
+    const jwks = input.jwks === undefined ? undefined : problems.check('jwks', () => checkJwks(input.jwks));
+    if (input.jwks !== undefined && input.jwksUri) problems.add('jwksUri', invalid('jwks_conflict', 'فقط یکی از jwks و jwks_uri را بدهید.', 'Give either the keys (jwks) or where they are published (jwks_uri), not both.'));
+    if (auth === 'private_key_jwt' && !input.jwksUri && input.jwks === undefined) problems.add('jwksUri', invalid('jwks_uri_required', 'برای private_key_jwt نشانی کلیدهای عمومی (jwks_uri) لازم است.', 'private_key_jwt needs --jwks-uri, where the site publishes its public keys.'));
+    const jwksUri = input.jwksUri ? problems.check('jwksUri', () => checkUri(input.jwksUri!, 'jwks_uri')) : undefined;
+    const backchannel = input.backchannelLogoutUri ? problems.check('backchannelLogoutUri', () => checkUri(input.backchannelLogoutUri!, 'backchannel_logout_uri')) : undefined;
+    problems.throwIfAny();
     const clientId = `rp-${randomBytes(9).toString('base64url')}`;
     const clientSecret = usesSecret(auth) ? randomBytes(32).toString('base64url') : null;
     const metadata = {
       client_id: clientId,
       client_name: name,
       redirect_uris: redirectUris,
-      post_logout_redirect_uris: (input.postLogoutRedirectUris ?? []).map((u) => checkUri(u, 'post_logout_redirect_uri')),
+      post_logout_redirect_uris: postLogoutRedirectUris,
       response_types: interactive ? ['code'] : [],
       grant_types: grantTypes,
       token_endpoint_auth_method: auth,
       ...(jwksUri ? { jwks_uri: jwksUri } : {}),
       ...(jwks ? { jwks } : {}),
-      ...(input.backchannelLogoutUri ? { backchannel_logout_uri: checkUri(input.backchannelLogoutUri, 'backchannel_logout_uri'), backchannel_logout_session_required: true } : {}),
+      ...(backchannel ? { backchannel_logout_uri: backchannel, backchannel_logout_session_required: true } : {}),
       scope: ALLOWED_SCOPES,
     };
     await this.db.transaction().execute(async (tx) => {

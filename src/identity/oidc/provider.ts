@@ -20,6 +20,28 @@ export const OIDC_PREFIX = '/oidc';
 export const INTERACTION_PREFIX = '/signin';
 /** The audience of client-credentials access tokens for the data exchange (verified locally by the gateway). */
 export const EXCHANGE_RESOURCE = 'urn:panjareh:exchange';
+/** Where the citizen's API lives under PUBLIC_URL; its address is also its resource indicator (see citizenApiResource). */
+export const CITIZEN_API_PATH = '/api/v1';
+/**
+ * The citizen's API as a resource server (RFC 8707): its own address, `PUBLIC_URL/api/v1`. A URL
+ * rather than a URN like the exchange's because it is an API a person's app calls at that address,
+ * and because a token minted by one deployment (a test or staging node) names that deployment's API
+ * and no other's, even before `iss` is checked.
+ */
+export const citizenApiResource = (issuer: string): string => `${issuer.replace(/\/+$/, '')}${CITIZEN_API_PATH}`;
+
+/**
+ * Permissions a person grants a site to act for them at the citizen's API (resource scopes, not
+ * OpenID scopes: they release no claim). Kept out of the provider's `scopes` on purpose: those are
+ * checked against each registered client's `scope` metadata, which predates them.
+ */
+export const CITIZEN_API_SCOPES = ['applications'] as const;
+export type CitizenApiScope = (typeof CITIZEN_API_SCOPES)[number];
+
+/** What each citizen-API scope lets a site do, as the consent screen and "My Panjareh" say it. */
+export const SCOPE_PERMISSIONS: Record<CitizenApiScope, { fa: string; en: string }> = {
+  applications: { fa: 'درخواست‌های شما: دیدن، ثبت، پرداخت و پس گرفتن', en: 'Your applications: see, submit, pay and withdraw' },
+};
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'national_code', 'phone'] as const;
 
@@ -54,6 +76,7 @@ export interface ProviderDeps {
 const toE164 = (mobile: string) => `+98${mobile.slice(1)}`;
 
 export function createProvider(d: ProviderDeps): Provider {
+  const citizenResource = citizenApiResource(d.issuer);
   const cookie = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: d.secureCookies };
   const configuration: Configuration = {
     adapter: databaseAdapter(d.db, d.clients),
@@ -110,7 +133,12 @@ export function createProvider(d: ProviderDeps): Provider {
         enabled: true,
         defaultResource: (ctx) => (ctx.oidc.params?.grant_type === 'client_credentials' ? EXCHANGE_RESOURCE : undefined) as string,
         useGrantedResource: () => false,
-        getResourceServerInfo: (_ctx, resource) => {
+        getResourceServerInfo: (ctx, resource) => {
+          if (resource === citizenResource) {
+            // Only on behalf of a signed-in person: a site's own (client-credentials) token never speaks for anyone.
+            if (ctx.oidc.params?.grant_type === 'client_credentials') throw new errors.InvalidTarget('the citizen API takes only tokens issued for a person (authorization code or refresh token)');
+            return { scope: CITIZEN_API_SCOPES.join(' '), audience: citizenResource, accessTokenTTL: TTL.AccessToken, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          }
           if (resource !== EXCHANGE_RESOURCE) throw new errors.InvalidTarget();
           return { scope: 'exchange', audience: EXCHANGE_RESOURCE, accessTokenTTL: TTL.ClientCredentials, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
         },

@@ -1,4 +1,4 @@
-import { PORTAL_CLIENT_ID, type ActiveSession, type ConnectedSite, type DeviceSummary, type RegistryPerson } from '../../identity/index.js';
+import { PORTAL_CLIENT_ID, SCOPE_PERMISSIONS, type ActiveSession, type ConnectedSite, type DeviceSummary, type RegistryPerson } from '../../identity/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { digits, fmtDate, fmtDateTime, prefix, type Lang } from '../i18n.js';
 import { page } from '../layout.js';
@@ -47,6 +47,7 @@ const T = {
       national_code: 'کد ملی',
       phone: 'شماره همراه تأییدشده',
       offline_access: 'دسترسی ادامه‌دار، حتی وقتی حاضر نیستید',
+      applications: SCOPE_PERMISSIONS.applications.fa,
     } as Record<string, string>,
     done: {
       sessionEnded: 'نشست خارج شد. آن مرورگر برای ادامه باید دوباره وارد شود.',
@@ -88,6 +89,8 @@ const T = {
     passkeys: 'کلیدهای عبور',
     myData: 'اطلاعات من',
     inquiries: 'استعلام‌های من',
+    applications: 'درخواست‌های من',
+    documents: 'مدارک من',
     consents: 'رضایت‌های من',
     dataAccess: 'ردیاب اطلاعات من: چه کسی اطلاعاتم را خواند',
     passkeysLead: 'با کلید عبور، بدون پیامک و فقط با قفل گوشی یا رایانهٔ خودتان (اثر انگشت، چهره یا رمز دستگاه) وارد می‌شوید؛ ورود با آن سطح اطمینان «بالا» دارد.',
@@ -133,6 +136,7 @@ const T = {
       national_code: 'National code',
       phone: 'Verified mobile number',
       offline_access: 'Continuing access, even when you are not there',
+      applications: SCOPE_PERMISSIONS.applications.en,
     } as Record<string, string>,
     done: {
       sessionEnded: 'The session is signed out. That browser has to sign in again to go on.',
@@ -174,6 +178,8 @@ const T = {
     passkeys: 'Passkeys',
     myData: 'My data',
     inquiries: 'My inquiries',
+    applications: 'My applications',
+    documents: 'My documents',
     consents: 'My consents',
     dataAccess: 'My data tracker: who read my data',
     passkeysLead: 'With a passkey you sign in without a text message, using only the lock of your own phone or computer (fingerprint, face or device PIN); such a sign-in has the level of assurance "high".',
@@ -256,6 +262,8 @@ export function accountPage(
 <form method="post" action="${p}/account/signout">${csrf}<button class="button button--secondary" type="submit">${t.signOut}</button></form>
 <nav aria-label="${t.myData}"><ul class="inline-list">
 <li><a href="${p}/inquiries">${t.inquiries}</a></li>
+<li><a href="${p}/account/applications">${t.applications}</a></li>
+<li><a href="${p}/account/documents">${t.documents}</a></li>
 <li><a href="${p}/account/consents">${t.consents}</a></li>
 <li><a href="${p}/account/data-access">${t.dataAccess}</a></li>
 </ul></nav>

@@ -2,7 +2,7 @@ import type { StaffUser } from '../../identity/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { fmtDateTime, prefix, type Lang } from '../i18n.js';
 import { AUTHORITY } from './authority-strings.js';
-import { consolePage, csrfField, errorSummary, noticePanel } from './pages.js';
+import { consolePage, csrfField, errorSummary, isolateLatin, noticePanel } from './pages.js';
 import type { FormProblem } from './messages.js';
 import { CONSOLE } from './strings.js';
 
@@ -20,7 +20,7 @@ export interface PageContext {
 
 const back = (lang: Lang) => html`<p><a href="${prefix(lang)}/console">${CONSOLE[lang].console}</a></p>`;
 
-type FieldOptions = { area?: boolean; type?: string; ltr?: boolean; hint?: string | SafeHtml; required?: boolean; problem?: string };
+type FieldOptions = { area?: boolean; type?: string; ltr?: boolean; hint?: string | SafeHtml; required?: boolean; problem?: SafeHtml; lang?: 'en' };
 
 /** A labelled text input or textarea, keeping what was typed; with a problem, its message and the control marked invalid. */
 export function field(name: string, label: string, values: Values, opts: FieldOptions = {}): SafeHtml {
@@ -30,18 +30,24 @@ export function field(name: string, label: string, values: Values, opts: FieldOp
   const ids = [hintId, opts.problem ? `${name}-error` : ''].filter(Boolean).join(' ');
   const described = ids ? html` aria-describedby="${ids}"` : html``;
   const invalid = opts.problem ? html` aria-invalid="true"` : html``;
+  // An English value on a Persian page is read with an English voice.
+  const lang = opts.lang ? html` lang="${opts.lang}"` : html``;
   const control = opts.area
-    ? html`<textarea id="${name}" name="${name}"${dir}${req}${invalid}${described}>${values[name] ?? ''}</textarea>`
-    : html`<input type="${opts.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] ?? ''}"${dir}${req}${invalid}${described}>`;
+    ? html`<textarea id="${name}" name="${name}"${dir}${lang}${req}${invalid}${described}>${values[name] ?? ''}</textarea>`
+    : html`<input type="${opts.type ?? 'text'}" id="${name}" name="${name}" value="${values[name] ?? ''}"${dir}${lang}${req}${invalid}${described}>`;
   return html`<div class="form-group${opts.problem ? ' form-group--error' : ''}"><label for="${name}">${label}</label>${opts.hint ? html`<span class="hint" id="${hintId}">${opts.hint}</span>` : ''}${opts.problem ? html`<span class="error-message" id="${name}-error">${opts.problem}</span>` : ''}${control}</div>`;
 }
 
-/** `field` for a page whose refusal may belong to one of its fields: that field shows the message and is marked invalid. */
+/** What is wrong with one field of a form, in the page's language: every problem listed for it, one after another; undefined when nothing is. */
+export function problemOf(lang: Lang, errors: Array<FormProblem | string>, name: string): SafeHtml | undefined {
+  const mine = errors.filter((e): e is FormProblem => typeof e !== 'string' && e.field === name);
+  // As the catalogue's form says it (pages.ts): "Error:" for screen readers, Latin runs isolated on Persian pages.
+  return mine.length ? html`<span class="visually-hidden">${CONSOLE[lang].errorPrefix} </span>${isolateLatin(mine.map((p) => p.message[lang]).join(' '), lang)}` : undefined;
+}
+
+/** `field` for a page whose problems may belong to its fields: such a field shows its messages and is marked invalid. */
 export function fieldsFor(lang: Lang, errors: Array<FormProblem | string>): typeof field {
-  return (name, label, values, opts = {}) => {
-    const p = errors.find((e): e is FormProblem => typeof e !== 'string' && e.field === name);
-    return field(name, label, values, { ...opts, problem: p?.message[lang] });
-  };
+  return (name, label, values, opts = {}) => field(name, label, values, { ...opts, problem: problemOf(lang, errors, name) });
 }
 
 export interface RelyingPartyRow {

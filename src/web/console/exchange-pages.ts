@@ -1,7 +1,7 @@
 import type { ApiKeyInfo, Contract, DataService, Member, Subsystem } from '../../exchange/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { digits, fmtDateTime, prefix, type Lang } from '../i18n.js';
-import { fieldsFor, type PageContext, type Values } from './authority-pages.js';
+import { fieldsFor, problemOf, type PageContext, type Values } from './authority-pages.js';
 import type { FormProblem } from './messages.js';
 import { AUTHORITY } from './authority-strings.js';
 import { consolePage, csrfField, errorSummary, noticePanel } from './pages.js';
@@ -16,8 +16,15 @@ import { CONSOLE } from './strings.js';
 const crumbs = (lang: Lang) =>
   html`<p><a href="${prefix(lang)}/console">${CONSOLE[lang].console}</a> · <a href="${prefix(lang)}/console/exchange">${AUTHORITY[lang].exchange}</a></p>`;
 
-const select = (name: string, label: string, options: Array<{ value: string; label: string }>, chosen: string | undefined, id = name) =>
-  html`<div class="form-group"><label for="${id}">${label}</label><select id="${id}" name="${name}" dir="ltr">${options.map((o) => html`<option value="${o.value}"${o.value === chosen ? html` selected` : ''}>${o.label}</option>`)}</select></div>`;
+/** A labelled list to choose from; with a problem, its message and the control marked invalid (as `field` does for text). */
+const select = (name: string, label: string, options: Array<{ value: string; label: string }>, chosen: string | undefined, opts: { id?: string; problem?: SafeHtml } = {}) => {
+  const id = opts.id ?? name;
+  const problem = opts.problem;
+  return html`<div class="form-group${problem ? ' form-group--error' : ''}"><label for="${id}">${label}</label>${problem ? html`<span class="error-message" id="${id}-error">${problem}</span>` : ''}<select id="${id}" name="${name}" dir="ltr"${problem ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}>${options.map((o) => html`<option value="${o.value}"${o.value === chosen ? html` selected` : ''}>${o.label}</option>`)}</select></div>`;
+};
+
+/** A member's, subsystem's or service's name in the page's language: the Persian one on Persian pages when there is one. */
+const nameIn = (x: { name: string | null; nameFa: string | null }, lang: Lang): string => (lang === 'fa' ? (x.nameFa ?? x.name ?? '') : (x.name ?? x.nameFa ?? ''));
 
 const nothing = (lang: Lang) => html`<p>${CONSOLE[lang].nothing}</p>`;
 
@@ -46,29 +53,31 @@ ${errorSummary(lang, errors)}
 <h2>${a.members}</h2>
 ${view.members.length
   ? html`<table><thead><tr><th scope="col">${a.memberId}</th><th scope="col">${a.name}</th><th scope="col">${a.created}</th></tr></thead><tbody>
-${view.members.map((m) => html`<tr><td dir="ltr">${m.id}</td><td>${view.organizationOf?.(m.id)?.[lang] ?? docText(memberName(m.name, lang))}</td><td>${fmtDateTime(m.createdAt, lang)}</td></tr>`)}</tbody></table>`
+${view.members.map((m) => html`<tr><td dir="ltr">${m.id}</td><td>${view.organizationOf?.(m.id)?.[lang] ?? docText(memberName(nameIn(m, lang), lang))}</td><td>${fmtDateTime(m.createdAt, lang)}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 <form method="post" action="${p}/console/exchange/members" novalidate>
 ${csrfField(csrf)}
 <h3>${a.addMember}</h3>
-<div class="form-row">${field('member_id', a.memberId, values, { required: true })}${field('member_name', a.name, values, { ltr: false, required: true })}</div>
+${field('member_id', a.memberId, values, { required: true })}
+<div class="form-row">${field('member_name_fa', a.nameFa, values, { ltr: false, hint: a.memberNamesHint })}${field('member_name', a.nameEn, values, { lang: 'en', hint: a.memberNamesHint })}</div>
 <button class="button" type="submit">${a.addMember}</button>
 </form>
 <h2>${a.subsystems}</h2>
 ${view.subsystems.length
   ? html`<table><thead><tr><th scope="col">${a.subsystemId}</th><th scope="col">${a.name}</th><th scope="col">${a.created}</th></tr></thead><tbody>
-${view.subsystems.map((s) => html`<tr><td dir="ltr">${s.id}</td><td>${docText(s.name ?? '')}</td><td>${fmtDateTime(s.createdAt, lang)}</td></tr>`)}</tbody></table>`
+${view.subsystems.map((s) => html`<tr><td dir="ltr">${s.id}</td><td>${docText(nameIn(s, lang))}</td><td>${fmtDateTime(s.createdAt, lang)}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 <form method="post" action="${p}/console/exchange/subsystems" novalidate>
 ${csrfField(csrf)}
 <h3>${a.addSubsystem}</h3>
-<div class="form-row">${field('subsystem_id', a.subsystemId, values, { required: true })}${field('subsystem_name', a.nameOptional, values, { ltr: false })}</div>
+${field('subsystem_id', a.subsystemId, values, { required: true })}
+<div class="form-row">${field('subsystem_name_fa', a.nameFaOptional, values, { ltr: false })}${field('subsystem_name', a.nameEnOptional, values, { lang: 'en' })}</div>
 <button class="button" type="submit">${a.addSubsystem}</button>
 </form>
 <h2>${a.services}</h2>
 ${view.services.length
   ? html`<table><thead><tr><th scope="col">${a.serviceId}</th><th scope="col">${a.classification}</th><th scope="col">${a.subjectName}</th><th scope="col">${a.upstream}</th><th scope="col">${a.openapi}</th><th scope="col">${a.state}</th></tr></thead><tbody>
-${view.services.map((s) => html`<tr><td dir="ltr">${s.id}${s.name ? html`<br><span class="secondary">${docText(s.name)}</span>` : ''}</td><td>${a.classifications[s.classification] ?? s.classification}</td><td dir="ltr">${s.subject ? `${s.subject.in}:${s.subject.name}` : '—'}</td><td dir="ltr">${s.upstream}</td><td>${s.hasOpenApi ? a.yes : a.no}</td><td>${s.disabled ? a.disabled : a.active}</td></tr>`)}</tbody></table>`
+${view.services.map((s) => html`<tr><td dir="ltr">${s.id}${nameIn(s, lang) ? html`<br><span class="secondary">${docText(nameIn(s, lang))}</span>` : ''}</td><td>${a.classifications[s.classification] ?? s.classification}</td><td dir="ltr">${s.subject ? `${s.subject.in}:${s.subject.name}` : '—'}</td><td dir="ltr">${s.upstream}</td><td>${s.hasOpenApi ? a.yes : a.no}</td><td>${s.disabled ? a.disabled : a.active}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 <p><a class="button" href="${p}/console/exchange/services/new">${a.addService}</a></p>`,
     csrf,
@@ -90,9 +99,9 @@ ${errorSummary(lang, errors)}
 <form method="post" action="${prefix(lang)}/console/exchange/services" enctype="multipart/form-data" novalidate>
 ${csrfField(csrf)}
 ${field('id', a.serviceId, values, { required: true, hint: subsystems.length ? html`${a.subsystems}: <span dir="ltr">${subsystems.map((s) => s.id).join(', ')}</span>` : undefined })}
-${field('name', a.nameOptional, values, { ltr: false })}
+<div class="form-row">${field('name_fa', a.nameFaOptional, values, { ltr: false })}${field('name', a.nameEnOptional, values, { lang: 'en' })}</div>
 ${field('upstream', a.upstream, values, { type: 'url', required: true })}
-${select('classification', a.classification, ['public', 'internal', 'personal'].map((c) => ({ value: c, label: a.classifications[c]! })), classification)}
+${select('classification', a.classification, ['public', 'internal', 'personal'].map((c) => ({ value: c, label: a.classifications[c]! })), classification, { problem: problemOf(lang, errors, 'classification') })}
 <div class="form-row">
 ${select('subject_in', a.subjectIn, [{ value: '', label: a.subjectNone }, ...['path', 'query', 'header'].map((x) => ({ value: x, label: a.subjectPlaces[x]! }))], values.subject_in ?? '')}
 ${field('subject_name', a.subjectName, values)}
@@ -118,14 +127,15 @@ function terms(lang: Lang, c: Contract): SafeHtml {
   return html`<span dir="ltr">${c.methods.join(',')} ${c.paths.join(',')}</span><br>${digits(String(c.ratePerSecond), lang)}/s · ${c.dailyQuota === null ? a.noQuota : digits(String(c.dailyQuota), lang)} · ${c.expiresAt ? fmtDateTime(c.expiresAt, lang) : a.noExpiry}${c.legalBasis ? html`<br>${a.legalBasis}: ${docText(c.legalBasis)}` : ''}`;
 }
 
-function decisionForms(ctx: PageContext, c: Contract, authority: boolean): SafeHtml {
+function decisionForms(ctx: PageContext, c: Contract, authority: boolean, errors: Array<FormProblem | string>): SafeHtml {
   const { lang, csrf } = ctx;
   const a = AUTHORITY[lang];
   const base = `${prefix(lang)}/console/exchange/contracts/${c.id}`;
   const parts: SafeHtml[] = [];
   if (c.status === 'pending') {
     parts.push(html`<form method="post" action="${base}/approve">${csrfField(csrf)}<button class="button" type="submit" aria-label="${a.approve} ${c.id}">${a.approve}</button></form>`);
-    parts.push(html`<form method="post" action="${base}/reject">${csrfField(csrf)}<div class="form-group"><label for="reason-${c.id}">${a.rejectReason}</label><textarea id="reason-${c.id}" name="reason" maxlength="500"></textarea></div><button class="button button--warning" type="submit" aria-label="${a.reject} ${c.id}">${a.reject}</button></form>`);
+    const problem = problemOf(lang, errors, `reason-${c.id}`);
+    parts.push(html`<form method="post" action="${base}/reject">${csrfField(csrf)}<div class="form-group${problem ? ' form-group--error' : ''}"><label for="reason-${c.id}">${a.rejectReason}</label>${problem ? html`<span class="error-message" id="reason-${c.id}-error">${problem}</span>` : ''}<textarea id="reason-${c.id}" name="reason" maxlength="500"${problem ? html` aria-invalid="true" aria-describedby="reason-${c.id}-error"` : ''}></textarea></div><button class="button button--warning" type="submit" aria-label="${a.reject} ${c.id}">${a.reject}</button></form>`);
   }
   if (authority && (c.status === 'pending' || c.status === 'active')) {
     parts.push(html`<form method="post" action="${base}/revoke">${csrfField(csrf)}<button class="button button--warning" type="submit" aria-label="${a.revoke} ${c.id}">${a.revoke}</button></form>`);
@@ -147,14 +157,14 @@ export function contractsPage(ctx: PageContext, view: ContractsView, values: Val
 ${errorSummary(lang, errors)}
 ${view.contracts.length
   ? html`<table><thead><tr><th scope="col">#</th><th scope="col">${a.status}</th><th scope="col">${a.client}</th><th scope="col">${a.service}</th><th scope="col">${a.purpose}</th><th scope="col">${a.terms}</th><th scope="col">${a.state}</th></tr></thead><tbody>
-${view.contracts.map((c) => html`<tr id="contract-${c.id}"><td>${digits(String(c.id), lang)}</td><td>${a.statuses[c.status] ?? c.status}${c.decisionReason ? html`<br>${docText(c.decisionReason)}` : ''}</td><td dir="ltr">${c.client}</td><td dir="ltr">${c.service}</td><td>${docText(c.purpose)}</td><td>${terms(lang, c)}</td><td>${decisionForms(ctx, c, view.authority)}</td></tr>`)}</tbody></table>`
+${view.contracts.map((c) => html`<tr id="contract-${c.id}"><td>${digits(String(c.id), lang)}</td><td>${a.statuses[c.status] ?? c.status}${c.decisionReason ? html`<br>${docText(c.decisionReason)}` : ''}</td><td dir="ltr">${c.client}</td><td dir="ltr">${c.service}</td><td>${docText(c.purpose)}</td><td>${terms(lang, c)}</td><td>${decisionForms(ctx, c, view.authority, errors)}</td></tr>`)}</tbody></table>`
   : nothing(lang)}
 ${view.authority
   ? html`<h2>${a.grant}</h2>
 <form method="post" action="${prefix(lang)}/console/exchange/contracts" novalidate>
 ${csrfField(csrf)}
-${select('client', a.client, view.subsystems.map((s) => ({ value: s.id, label: s.id })), values.client)}
-${select('service', a.service, view.services.map((s) => ({ value: s.id, label: s.id })), values.service)}
+${select('client', a.client, view.subsystems.map((s) => ({ value: s.id, label: s.id })), values.client, { problem: problemOf(lang, errors, 'client') })}
+${select('service', a.service, view.services.map((s) => ({ value: s.id, label: s.id })), values.service, { problem: problemOf(lang, errors, 'service') })}
 <div class="form-row">${field('methods', a.methods, { methods: 'GET', ...values })}${field('paths', a.paths, { paths: '/**', ...values })}</div>
 <div class="form-row">${field('rate', a.rate, values)}${field('quota', a.quota, values)}</div>
 ${field('expires', a.expires, values)}
@@ -184,7 +194,7 @@ export function keysPage(ctx: PageContext, subsystems: Subsystem[], keys: ApiKey
 <p>${a.keysLead}</p>
 ${errorSummary(lang, errors)}
 <form method="get" action="${p}/console/exchange/keys">
-${select('subsystem', a.subsystem, [{ value: '', label: a.all }, ...subsystems.map((s) => ({ value: s.id, label: s.id }))], chosen, 'subsystem-filter')}
+${select('subsystem', a.subsystem, [{ value: '', label: a.all }, ...subsystems.map((s) => ({ value: s.id, label: s.id }))], chosen, { id: 'subsystem-filter' })}
 <button class="button button--secondary" type="submit">${a.show}</button>
 </form>
 ${keys.length
@@ -195,7 +205,7 @@ ${keys.map((k) => html`<tr><td>${digits(String(k.id), lang)}</td><td dir="ltr"><
 <h2>${a.createKey}</h2>
 <form method="post" action="${p}/console/exchange/keys" novalidate>
 ${csrfField(csrf)}
-${select('subsystem', a.subsystem, subsystems.map((s) => ({ value: s.id, label: s.id })), values.subsystem ?? chosen)}
+${select('subsystem', a.subsystem, subsystems.map((s) => ({ value: s.id, label: s.id })), values.subsystem ?? chosen, { problem: problemOf(lang, errors, 'subsystem') })}
 ${field('label', a.label, values, { ltr: false })}
 ${field('expires', a.expires, values)}
 <button class="button" type="submit">${a.createKey}</button>

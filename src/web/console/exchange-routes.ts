@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Contract, ContractTerms, Decider, Exchange, SubjectLocation } from '../../exchange/index.js';
 import type { StaffUser } from '../../identity/index.js';
 import { forbidden, invalid, notFound } from '../../platform/errors.js';
-import { actorOf, fixable, isAuthority, pageContext, redirectDone, refusal, requireAuthority, sendHtml, type RouteKit } from './kit.js';
+import { actorOf, fixable, isAuthority, onForm, pageContext, redirectDone, refusal, requireAuthority, sendHtml, type RouteKit } from './kit.js';
 import type { Values } from './authority-pages.js';
 import { AUTHORITY } from './authority-strings.js';
 import type { FormProblem } from './messages.js';
@@ -31,47 +31,49 @@ const stringFields = (names: string[], max = 2000) => ({
 });
 const idParams = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9]{1,12}$' } } } as const;
 
-/** A whole number typed in a form (Persian digits accepted), `none` where allowed, or absent. */
-function wholeOrNone(raw: unknown, field: string, allowNone: boolean): number | null | undefined {
-  const s = latinDigits(str(raw));
-  if (!s) return undefined;
-  if (allowNone && s.toLowerCase() === 'none') return null;
-  if (!/^\d{1,12}$/.test(s)) throw invalid(`invalid_${field}`, `${field === 'rate' ? 'شمار درخواست در ثانیه' : 'سهمیهٔ روزانه'} باید عدد صحیح باشد${allowNone ? ' یا none' : ''}.`, `The ${field === 'rate' ? 'rate' : 'daily quota'} must be a whole number${allowNone ? ' or "none"' : ''}.`);
-  return Number(s);
-}
+/**
+ * Which form field holds each input of a service module, so every problem it reports is shown on its
+ * field, in the order the form shows them (see `onForm` in kit.ts). The modules name inputs as their own APIs do.
+ */
+const MEMBER_FIELDS = { id: 'member_id', nameFa: 'member_name_fa', name: 'member_name' };
+const SUBSYSTEM_FIELDS = { id: 'subsystem_id', nameFa: 'subsystem_name_fa', name: 'subsystem_name' };
+const SERVICE_FIELDS = { id: 'id', nameFa: 'name_fa', name: 'name', upstream: 'upstream', classification: 'classification', subject: 'subject_name', openapi: 'openapi_text' };
+const CONTRACT_FIELDS = { client: 'client', service: 'service', methods: 'methods', paths: 'paths', ratePerSecond: 'rate', dailyQuota: 'quota', expiresAt: 'expires', purpose: 'purpose', legalBasis: 'legal_basis' };
+const KEY_FIELDS = { subsystem: 'subsystem', expiresAt: 'expires' };
 
+/** The terms as typed: numbers stay text (Persian digits too) for the contracts module to check with everything else; an empty box is the default. */
 function termsOf(b: Values): ContractTerms {
   const t: ContractTerms = {};
   if (str(b.methods)) t.methods = list(b.methods);
   if (str(b.paths)) t.paths = list(b.paths);
-  const rate = wholeOrNone(b.rate, 'rate', false);
-  if (rate !== undefined && rate !== null) t.ratePerSecond = rate;
-  const quota = wholeOrNone(b.quota, 'quota', true);
-  if (quota !== undefined) t.dailyQuota = quota;
+  if (str(b.rate)) t.ratePerSecond = str(b.rate);
+  if (str(b.quota)) t.dailyQuota = str(b.quota).toLowerCase() === 'none' ? null : str(b.quota);
   if (str(b.expires)) t.expiresAt = latinDigits(str(b.expires));
   if (str(b.legal_basis)) t.legalBasis = str(b.legal_basis);
   if (b.covers_personal === 'on') t.legalBasisCoversPersonalData = true;
   return t;
 }
 
+/** Where a request names the person, as chosen; the registry checks it (a place without a name, a name without a place). */
 function subjectOf(b: Values): SubjectLocation | null {
   const where = str(b.subject_in);
   const name = str(b.subject_name);
   if (!where && !name) return null;
-  if (!['path', 'query', 'header'].includes(where) || !name) throw invalid('invalid_subject', 'محل و نام پارامتر شناسهٔ شخص را هر دو بگویید.', 'Give both where the person is named (path, query or header) and the parameter’s name.');
   return { in: where as SubjectLocation['in'], name };
 }
 
 export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: RouteKit): void {
   const { lang, base, guarded, posted } = kit;
   const { registry, contracts, apiKeys } = exchange;
-  /** The exchange members an agency's editor speaks for: GOV members whose code is the editor's organisation. */
+  /**
+   * The exchange members an agency's editor speaks for: those the catalogue links to the editor's
+   * organisation (its `exchangeMembers`) that are registered on the exchange, as the registry writes them.
+   */
   const providerMembers = async (user: StaffUser | null): Promise<string[]> => {
-    if (!user || user.role !== 'editor' || !user.organization) return [];
-    return (await registry.members()).map((m) => m.id).filter((id) => {
-      const [, cls, code] = id.split('/');
-      return cls === 'GOV' && code === user.organization;
-    });
+    if (!user || user.role !== 'editor' || !user.organization || !kit.membersOf) return [];
+    const linked = new Set(kit.membersOf(user.organization).map((m) => m.toLowerCase()));
+    if (!linked.size) return [];
+    return (await registry.members()).map((m) => m.id).filter((id) => linked.has(id.toLowerCase()));
   };
 
   const registryPage = async (req: FastifyRequest, reply: FastifyReply, values: Values = {}, errors: Array<FormProblem | string> = [], status = 200) => {
@@ -84,25 +86,27 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
     return registryPage(req, reply);
   });
 
-  app.post<{ Body: Values }>(`${base}/exchange/members`, { ...posted, schema: { body: stringFields(['member_id', 'member_name'], 300) } }, async (req, reply) => {
+  app.post<{ Body: Values }>(`${base}/exchange/members`, { ...posted, schema: { body: stringFields(['member_id', 'member_name', 'member_name_fa'], 300) } }, async (req, reply) => {
     requireAuthority(req);
+    const b = req.body ?? {};
     try {
-      await registry.addMember({ id: str(req.body.member_id), name: str(req.body.member_name) }, actorOf(req));
+      await registry.addMember({ id: str(b.member_id), name: str(b.member_name) || null, nameFa: str(b.member_name_fa) || null }, actorOf(req));
       return redirectDone(reply, kit, `${base}/exchange`, 'memberAdded');
     } catch (e) {
       if (!fixable(e)) throw e;
-      return registryPage(req, reply, { ...req.body, _csrf: undefined }, [refusal(e, lang, { 'name_*': 'member_name', member_exists: 'member_id', 'invalid_*': 'member_id' })], e.status);
+      return registryPage(req, reply, { ...b, _csrf: undefined }, refusal(e, lang, MEMBER_FIELDS), e.status);
     }
   });
 
-  app.post<{ Body: Values }>(`${base}/exchange/subsystems`, { ...posted, schema: { body: stringFields(['subsystem_id', 'subsystem_name'], 300) } }, async (req, reply) => {
+  app.post<{ Body: Values }>(`${base}/exchange/subsystems`, { ...posted, schema: { body: stringFields(['subsystem_id', 'subsystem_name', 'subsystem_name_fa'], 300) } }, async (req, reply) => {
     requireAuthority(req);
+    const b = req.body ?? {};
     try {
-      await registry.addSubsystem({ id: str(req.body.subsystem_id), name: str(req.body.subsystem_name) || null }, actorOf(req));
+      await registry.addSubsystem({ id: str(b.subsystem_id), name: str(b.subsystem_name) || null, nameFa: str(b.subsystem_name_fa) || null }, actorOf(req));
       return redirectDone(reply, kit, `${base}/exchange`, 'subsystemAdded');
     } catch (e) {
       if (!fixable(e)) throw e;
-      return registryPage(req, reply, { ...req.body, _csrf: undefined }, [refusal(e, lang, { 'name_*': 'subsystem_name', subsystem_exists: 'subsystem_id', 'invalid_*': 'subsystem_id', 'unknown_*': 'subsystem_id' })], e.status);
+      return registryPage(req, reply, { ...b, _csrf: undefined }, refusal(e, lang, SUBSYSTEM_FIELDS), e.status);
     }
   });
 
@@ -115,26 +119,30 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
   });
 
   // A multipart form (the OpenAPI file) or a plain one (pasted text): both arrive as strings.
+  const serviceFieldNames = ['id', 'name', 'name_fa', 'upstream', 'classification', 'subject_in', 'subject_name'];
   const serviceBody = {
-    ...stringFields(['id', 'name', 'upstream', 'classification', 'subject_in', 'subject_name'], 2100),
-    properties: { ...stringFields(['id', 'name', 'upstream', 'classification', 'subject_in', 'subject_name'], 2100).properties, openapi_text: { type: 'string', maxLength: 2_200_000 }, openapi_file: { type: 'string', maxLength: 2_200_000 } },
+    ...stringFields(serviceFieldNames, 2100),
+    properties: { ...stringFields(serviceFieldNames, 2100).properties, openapi_text: { type: 'string', maxLength: 2_200_000 }, openapi_file: { type: 'string', maxLength: 2_200_000 } },
   };
   app.post<{ Body: Values }>(`${base}/exchange/services`, { ...posted, schema: { body: serviceBody } }, async (req, reply) => {
     requireAuthority(req);
     const b = req.body ?? {};
+    // The uploaded file is not echoed back (a file input cannot be refilled); pasted text is kept.
+    const again = (errors: Array<FormProblem | string>, status: number) => servicePage(req, reply, { ...b, _csrf: undefined, openapi_file: undefined }, errors, status);
+    const file = str(b.openapi_file);
+    const pasted = str(b.openapi_text);
+    const input = { id: str(b.id), name: str(b.name) || null, nameFa: str(b.name_fa) || null, upstream: str(b.upstream), classification: str(b.classification) || 'internal', subject: subjectOf(b), openapi: file || pasted || undefined };
+    if (file && pasted) {
+      // Which document was meant is the person's to say; the rest of the form is checked meanwhile.
+      const both = { field: 'openapi', code: 'openapi_twice', message: { fa: AUTHORITY.fa.openapiBoth, en: AUTHORITY.en.openapiBoth } };
+      return again(onForm([...(await registry.checkService({ ...input, openapi: undefined })), both], lang, SERVICE_FIELDS), 400);
+    }
     try {
-      const file = str(b.openapi_file);
-      const pasted = str(b.openapi_text);
-      if (file && pasted) throw invalid('openapi_twice', 'یا پرونده را بفرستید یا متن را بچسبانید، نه هر دو.', 'Either upload a file or paste the text, not both.');
-      await registry.addService(
-        { id: str(b.id), name: str(b.name) || null, upstream: str(b.upstream), classification: str(b.classification) || 'internal', subject: subjectOf(b), openapi: file || pasted || undefined },
-        actorOf(req),
-      );
+      await registry.addService(input, actorOf(req));
       return redirectDone(reply, kit, `${base}/exchange`, 'serviceAdded');
     } catch (e) {
       if (!fixable(e)) throw e;
-      // The uploaded file is not echoed back (a file input cannot be refilled); pasted text is kept.
-      return servicePage(req, reply, { ...b, _csrf: undefined, openapi_file: undefined }, [refusal(e, lang, { 'name_*': 'name', invalid_upstream: 'upstream', 'invalid_openapi': 'openapi_text', openapi_too_large: 'openapi_text', openapi_twice: 'openapi_text', invalid_subject: 'subject_name', subject_required: 'subject_name', service_exists: 'id', 'invalid_service*': 'id', 'unknown_*': 'id' })], e.status);
+      return again(refusal(e, lang, SERVICE_FIELDS), e.status);
     }
   });
 
@@ -167,7 +175,7 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
       return redirectDone(reply, kit, `${base}/exchange/contracts`, 'contractGranted');
     } catch (e) {
       if (!fixable(e)) throw e;
-      return contractsView(req, reply, { ...b, _csrf: undefined }, [refusal(e, lang, { invalid_expiry: 'expires', expiry_in_past: 'expires', invalid_methods: 'methods', too_many_paths: 'paths', invalid_path_pattern: 'paths', invalid_rate: 'rate', invalid_quota: 'quota', invalid_subsystem_id: 'client', invalid_service_id: 'service' })], e.status);
+      return contractsView(req, reply, { ...b, _csrf: undefined }, refusal(e, lang, CONTRACT_FIELDS), e.status);
     }
   });
 
@@ -202,7 +210,8 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
           return redirectDone(reply, kit, `${base}/exchange/contracts`, step === 'approve' ? 'contractApproved' : step === 'reject' ? 'contractRejected' : 'contractRevoked');
         } catch (e) {
           if (!fixable(e)) throw e;
-          return contractsView(req, reply, {}, [e.messages[lang]], e.status);
+          // A missing reason belongs to that contract's reason box; other refusals (decided meanwhile) to the page.
+          return contractsView(req, reply, {}, [e.code === 'reason_required' ? { field: `reason-${id}`, message: e.messages } : e.messages[lang]], e.status);
         }
       },
     );
@@ -232,7 +241,7 @@ export function exchangeRoutes(app: FastifyInstance, exchange: Exchange, kit: Ro
       return reply.redirect(keyCreatedPath, 303);
     } catch (e) {
       if (!fixable(e)) throw e;
-      return keysView(req, reply, str(b.subsystem), { ...b, _csrf: undefined }, [refusal(e, lang, { invalid_expiry: 'expires', expiry_in_past: 'expires', 'invalid_label*': 'label' })], e.status);
+      return keysView(req, reply, str(b.subsystem), { ...b, _csrf: undefined }, refusal(e, lang, KEY_FIELDS), e.status);
     }
   });
 

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastif
 import type { StaffUser } from '../../identity/index.js';
 import type { Localized } from '../../catalog/index.js';
 import { AppError, forbidden } from '../../platform/errors.js';
+import { problemsOf, type Problem } from '../../platform/problems.js';
 import type { Lang } from '../i18n.js';
 import type { PageContext } from './authority-pages.js';
 import { setFlash, takeFlash } from '../flash.js';
@@ -30,6 +31,8 @@ export interface RouteKit {
   secure: boolean;
   /** The catalogue organisation that is an exchange member (`IR/GOV/NOCR` → NOCR's names), for showing names in the page's language. */
   memberOrganization?: (memberId: string) => Localized | undefined;
+  /** The exchange members the catalogue links to an organisation (its `exchangeMembers`): whose contracts that agency's editors decide on. */
+  membersOf?: (organization: string) => string[];
 }
 
 export const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
@@ -47,12 +50,22 @@ export async function pageContext(req: FastifyRequest, reply: FastifyReply, lang
 }
 
 /**
- * A refusal of a service module as the form shows it: linked to the field it is about when its code
- * names one (`fields` maps codes, or code prefixes ending in `*`, to field names), else a sentence.
+ * Problems a service module listed (see platform/problems.ts) as the form shows them: each on the
+ * form field that holds that input, so the error summary links it to its field and the field shows
+ * its message. `fields` maps the module's names to the form's (`name` → `member_name`), in the order
+ * the form shows them, which is the order of the summary; a problem of no field on this form reads
+ * as a sentence, last.
  */
-export function refusal(e: AppError, lang: Lang, fields: Record<string, string>): FormProblem | string {
-  const field = fields[e.code] ?? Object.entries(fields).find(([k]) => k.endsWith('*') && e.code.startsWith(k.slice(0, -1)))?.[1];
-  return field ? { field, message: e.messages } : e.messages[lang];
+export function onForm(listed: Problem[], lang: Lang, fields: Record<string, string>): Array<FormProblem | string> {
+  const order = Object.keys(fields);
+  const rank = (p: Problem) => (order.includes(p.field) ? order.indexOf(p.field) : order.length);
+  return [...listed].sort((a, b) => rank(a) - rank(b)).map((p) => (fields[p.field] ? { field: fields[p.field]!, message: p.message } : p.message[lang]));
+}
+
+/** A refusal of a service module as the form shows it: every problem it lists on its field (`onForm`), or, when it lists none (a contract already open), its message. */
+export function refusal(e: AppError, lang: Lang, fields: Record<string, string>): Array<FormProblem | string> {
+  const listed = problemsOf(e);
+  return listed.length ? onForm(listed, lang, fields) : [e.messages[lang]];
 }
 
 /** A refusal the person can fix (bad input, a conflict, something missing) is shown on the form; anything else propagates. */

@@ -48,6 +48,13 @@ export function rememberOrganization(user: StaffUser, name: Localized | undefine
   if (name) organizationNames.set(user, name);
 }
 
+/** A staff member's own name in both languages (from the civil registry), for the bar; the break-glass accounts have one name. */
+const staffNames = new WeakMap<StaffUser, Localized>();
+export function rememberName(user: StaffUser, name: Localized): void {
+  staffNames.set(user, name);
+}
+const nameOf = (lang: Lang, user: StaffUser) => staffNames.get(user)?.[lang] || user.displayName;
+
 /** "editor · National Organization for Civil Registration" in the page's language. */
 export function roleLabel(lang: Lang, user: StaffUser): string {
   const c = CONSOLE[lang];
@@ -58,7 +65,7 @@ export function roleLabel(lang: Lang, user: StaffUser): string {
 export function consolePage(lang: Lang, title: string, path: string, user: StaffUser | null, body: SafeHtml, csrf?: string): string {
   const c = CONSOLE[lang];
   const bar = user
-    ? html`<div class="actions"><span>${c.signedInAs} <strong>${user.displayName}</strong> (${roleLabel(lang, user)})</span>
+    ? html`<div class="actions"><span>${c.signedInAs} <strong>${nameOf(lang, user)}</strong> (${roleLabel(lang, user)})</span>
 <form method="post" action="${prefix(lang)}/console/logout">${csrfField(csrf ?? '')}<button class="button button--secondary" type="submit">${c.signOut}</button></form></div>`
     : html``;
   return page({ lang, title, path, body: html`${bar}${body}`, noindex: true });

@@ -8,7 +8,7 @@ import { setFlash, takeFlash } from '../flash.js';
 import { serviceDiff } from './diff.js';
 import { formFieldOf, formToService, serviceToForm, type FieldError, type FormValues } from './form.js';
 import { formProblems, REFUSAL_FIELDS, type FormProblem } from './messages.js';
-import { consoleServicePage, dashboardPage, FORM_ORDER, loginPage, rememberOrganization, serviceFormPage, type FormContext, type ListRow, type ReviewView } from './pages.js';
+import { consoleServicePage, dashboardPage, FORM_ORDER, loginPage, rememberName, rememberOrganization, serviceFormPage, type FormContext, type ListRow, type ReviewView } from './pages.js';
 import { CONSOLE } from './strings.js';
 import type { Exchange } from '../../exchange/index.js';
 import type { DevOutbox } from '../../platform/messaging/index.js';
@@ -16,6 +16,8 @@ import { toolLinks } from './authority-pages.js';
 import { authorityRoutes, type AuthorityDeps } from './authority-routes.js';
 import { AUTHORITY } from './authority-strings.js';
 import { acceptMultipart } from './multipart.js';
+import type { OnlineServices } from '../../services/index.js';
+import { caseworkLinks, caseworkRoutes, type CaseworkDeps } from './casework-routes.js';
 
 /** The staff console: sign-in, the agency editors' drafts and the national reviewers' queue. */
 
@@ -39,6 +41,10 @@ export interface ConsoleOptions {
   outbox?: DevOutbox;
   /** Records privileged reads (the outbox) in the audit log. */
   audit?: AuthorityDeps['audit'];
+  /** Online applications: the back office's pages (casework-routes.ts) exist when it is given. */
+  services?: OnlineServices;
+  /** Stored attachments, which the back office offers for download. */
+  files?: CaseworkDeps['files'];
 }
 
 const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
@@ -83,8 +89,11 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     req.staff = await staff.session(req.cookies[STAFF_COOKIE]);
     if (!req.staff && req.person) {
       const found = await opts.identity.people.bySubject(req.person.subject);
-      const name = found?.person ? `${found.person.firstName.fa} ${found.person.lastName.fa}` : req.person.nationalCode;
+      const person = found?.person;
+      const name = person ? `${person.firstName.fa} ${person.lastName.fa}` : req.person.nationalCode;
       req.staff = await opts.identity.staffGrants.staffUser(req.person.nationalCode, name);
+      // The bar names them in the page's language: the registry's English name on English pages where it has one.
+      if (req.staff && person) rememberName(req.staff, { fa: name, en: `${pick(person.firstName, 'en')} ${pick(person.lastName, 'en')}` });
     }
     if (req.staff?.organization) rememberOrganization(req.staff, catalog.read.organization(req.staff.organization)?.name);
   });
@@ -115,8 +124,9 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     lifeEvents: catalog.read.allLifeEvents(),
   });
 
-  /** The authority's tools, or for an agency editor whose organisation is an exchange member, its contracts. */
-  const tools = async (user: StaffUser, lang: Lang) => {
+  /** The authority's tools, or for an agency editor whose organisation is an exchange member (as the catalogue links them), its contracts. */
+  const tools = async (user: StaffUser, lang: Lang) => [...(opts.services ? caseworkLinks(user, lang) : []), ...(await ownTools(user, lang))];
+  const ownTools = async (user: StaffUser, lang: Lang) => {
     const a = AUTHORITY[lang];
     if (user.role === 'admin') {
       return [
@@ -126,7 +136,9 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
       ];
     }
     if (user.role !== 'editor' || !user.organization || !opts.exchange) return [];
-    const own = (await opts.exchange.registry.members()).some((m) => m.id.split('/')[1] === 'GOV' && m.id.split('/')[2] === user.organization);
+    // The catalogue says which exchange members the editor's organisation is; one of them must be registered.
+    const linked = new Set(catalog.read.membersOfOrganization(user.organization).map((m) => m.toLowerCase()));
+    const own = linked.size > 0 && (await opts.exchange.registry.members()).some((m) => linked.has(m.id.toLowerCase()));
     return own ? [{ href: '/console/exchange/contracts', label: a.contracts }] : [];
   };
   const authorityDeps: AuthorityDeps = { identity: opts.identity, exchange: opts.exchange, outbox: opts.outbox, audit: opts.audit ?? (async () => undefined) };
@@ -139,8 +151,16 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
       if (req.method === 'GET') return reply.redirect(`${p}/login`, 303);
       throw new AppError(401, 'unauthorized', { fa: 'ابتدا وارد شوید.', en: 'Sign in first.' });
     };
-    const guarded = { preHandler: [requireStaff] };
-    const posted = { preHandler: [app.csrfProtection, requireStaff] };
+    /** The catalogue and the authority's tools: a caseworker (the back office's role only) has no part in them; their home is the queue. */
+    const requireCatalogueStaff = async (req: FastifyRequest, reply: FastifyReply) => {
+      await requireStaff(req, reply);
+      if (reply.sent) return reply;
+      if (req.staff?.role !== 'caseworker') return;
+      if (req.method === 'GET' && req.routeOptions.url === p && opts.services) return reply.redirect(`${p}/applications`, 303);
+      throw new AppError(403, 'forbidden', { fa: 'شما اجازه این کار را ندارید.', en: 'You are not allowed to do this.' });
+    };
+    const guarded = { preHandler: [requireCatalogueStaff] };
+    const posted = { preHandler: [app.csrfProtection, requireCatalogueStaff] };
 
     app.get(`${p}/login`, async (req, reply) => (req.staff ? reply.redirect(p, 303) : sendHtml(reply, loginPage(lang, await reply.generateCsrf(), [], '', !!req.person))));
 
@@ -276,7 +296,15 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     step('approve');
     step('reject');
 
-    const memberOrganization = (memberId: string) => catalog.read.allOrganizations().find((o) => (o.exchangeMembers ?? []).includes(memberId))?.name;
-    authorityRoutes(app, authorityDeps, { lang, base: p, guarded, posted, secure: opts.secureCookies, memberOrganization });
+    const memberOrganization = (memberId: string) => catalog.read.organizationOfMember(memberId)?.name;
+    const membersOf = (organization: string) => catalog.read.membersOfOrganization(organization);
+    authorityRoutes(app, authorityDeps, { lang, base: p, guarded, posted, secure: opts.secureCookies, memberOrganization, membersOf });
+    if (opts.services) {
+      const personName = async (nationalCode: string) => {
+        const found = await opts.identity.people.registry.person(nationalCode);
+        return found ? { fa: `${pick(found.firstName, 'fa')} ${pick(found.lastName, 'fa')}`, en: `${pick(found.firstName, 'en')} ${pick(found.lastName, 'en')}` } : null;
+      };
+      caseworkRoutes(app, { services: opts.services, catalog, grants: opts.identity.staffGrants, personName, files: opts.files }, { lang, base: p, guarded: { preHandler: [requireStaff] }, posted: { preHandler: [app.csrfProtection, requireStaff] }, secure: opts.secureCookies });
+    }
   }
 }

@@ -40,7 +40,7 @@ export const CONSOLE = {
     viewPublic: 'دیدن صفحه عمومی',
     statuses: { draft: 'پیش‌نویس', submitted: 'در انتظار بررسی', approved: 'تأییدشده', rejected: 'ردشده', superseded: 'جایگزین‌شده' } as Record<string, string>,
     actions: { create: 'ایجاد', edit: 'ویرایش', submit: 'فرستادن', approve: 'تأیید', reject: 'رد', import: 'درون‌ریزی' } as Record<string, string>,
-    roles: { editor: 'ویراستار', reviewer: 'بازبین', admin: 'مدیر' } as Record<string, string>,
+    roles: { editor: 'ویراستار', reviewer: 'بازبین', admin: 'مدیر', caseworker: 'کارشناس رسیدگی' } as Record<string, string>,
     done: {
       memberAdded: 'عضو به بستر تبادل افزوده شد. اکنون می‌توانید برای آن زیرسامانه بسازید.',
       subsystemAdded: 'زیرسامانه افزوده شد. اکنون می‌توانید برای آن سرویس ثبت کنید، قرارداد بدهید یا کلید API بسازید.',
@@ -148,7 +148,7 @@ export const CONSOLE = {
     viewPublic: 'View the public page',
     statuses: { draft: 'Draft', submitted: 'Awaiting review', approved: 'Approved', rejected: 'Rejected', superseded: 'Superseded' } as Record<string, string>,
     actions: { create: 'Created', edit: 'Edited', submit: 'Submitted', approve: 'Approved', reject: 'Rejected', import: 'Imported' } as Record<string, string>,
-    roles: { editor: 'editor', reviewer: 'reviewer', admin: 'administrator' } as Record<string, string>,
+    roles: { editor: 'editor', reviewer: 'reviewer', admin: 'administrator', caseworker: 'caseworker' } as Record<string, string>,
     done: {
       memberAdded: 'The member was added to the exchange. You can now add its subsystems.',
       subsystemAdded: 'The subsystem was added. You can now register its services, grant it contracts or make its API keys.',

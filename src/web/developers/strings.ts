@@ -66,6 +66,7 @@ const fa = {
   oidcPoints: [
     'جریان ⟦authorization code⟧ با ⟦PKCE⟧ (الزامی، `S256`).',
     'دامنه‌ها: `openid`، `profile`، `national_code`، `phone`؛ کاربر هر مورد را در صفحهٔ رضایت می‌بیند.',
+    'برای کار با واسط شهروند (`/api/v1/applications`) دامنهٔ `applications` را با `resource=PUBLIC_URL/api/v1` در درخواست ورود و در درخواست توکن بخواهید؛ توکن دسترسی ⟦JWT⟧ ده‌دقیقه‌ای به نام همان شخص است.',
     'سامانهٔ شما را مرجع ملی ثبت می‌کند (نشانی‌های بازگشت، روش احراز)؛ شناسه و رمز کلاینت یک بار داده می‌شود.',
   ],
   oidcAuth: 'روش احراز کلاینت در نقطهٔ توکن',
@@ -180,6 +181,7 @@ const en: Strings = {
   oidcPoints: [
     'Authorization code flow with PKCE (required, `S256`).',
     'Scopes: `openid`, `profile`, `national_code`, `phone`; the consent screen shows the person each item.',
+    'For the citizen’s API (`/api/v1/applications`), ask for the `applications` scope with `resource=PUBLIC_URL/api/v1` in the authorization request and again in the token request; the access token is a ten-minute JWT on behalf of that person.',
     'The national authority registers your site (redirect addresses, authentication method); the client id and secret are given once.',
   ],
   oidcAuth: 'How your client authenticates at the token endpoint',

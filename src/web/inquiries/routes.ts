@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DatabaseHandle } from '../../platform/db.js';
 import { prefix, type Lang } from '../i18n.js';
-import { PORTAL_CLIENT, storedPortalKey } from './credentials.js';
-import { ExchangeClient, InquiryFailure } from './exchange-client.js';
+import { InquiryFailure } from './exchange-client.js';
+import { portalExchange } from '../portal-exchange.js';
 import { INQUIRIES, runInquiry, type InquiryDef } from './inquiries.js';
 import { failurePage, formPage, listPage, resultPage } from './pages.js';
 
@@ -35,27 +34,9 @@ const bodySchema = {
 
 const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
-/** The address a request to this node's own gateway goes to: the listening address, a wildcard read as loopback. */
-function ownOrigin(address: AddressInfo | string | null, fallback: string): string {
-  if (!address || typeof address === 'string') return fallback;
-  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-}
-
 export async function inquiryRoutes(app: FastifyInstance, opts: InquiryOptions): Promise<void> {
-  // The key is read from the store and kept a minute (a few seconds while there is none, so a node that starts before the seed finishes soon sees it).
-  let cached: { key: string | null; at: number } | null = null;
-  const key = async (fresh: boolean) => {
-    const ttl = cached?.key ? 60_000 : 5_000;
-    if (fresh || !cached || Date.now() - cached.at > ttl) cached = { key: await storedPortalKey(opts.database.db), at: Date.now() };
-    return cached.key;
-  };
-  const exchange = new ExchangeClient({
-    client: PORTAL_CLIENT,
-    gatewayBase: () => (opts.localGateway ? ownOrigin(app.server.address(), opts.publicUrl) : opts.publicUrl),
-    key,
-  });
-  app.addHook('onClose', async () => exchange.close());
+  const exchange = portalExchange(app, opts);
+
   const rateLimit = {
     max: opts.ratePerMinute ?? 30,
     timeWindow: '1 minute',

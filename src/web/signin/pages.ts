@@ -93,7 +93,7 @@ ${input({ id: 'otp', label: t.otp, hint: t.otpHint, problems, attrs: html`type="
   });
 }
 
-export function consentPage(c: SigninContext, o: { claims: string[]; offline: boolean }): string {
+export function consentPage(c: SigninContext, o: { claims: string[]; offline: boolean; permissions?: string[] }): string {
   const t = s(c.lang);
   const path = `${base(c)}/consent`;
   return page({
@@ -105,6 +105,8 @@ export function consentPage(c: SigninContext, o: { claims: string[]; offline: bo
     body: html`<h1>${t.consentHeading(html`<bdi>${c.site}</bdi>`)}</h1>
 <p>${t.consentLead}</p>
 <ul class="list-bullet">${o.claims.map((k) => html`<li>${t.claims[k] ?? k}</li>`)}</ul>
+${o.permissions?.length ? html`<p>${t.consentAct}</p>
+<ul class="list-bullet">${o.permissions.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
 ${o.offline ? html`<p>${t.consentOffline}</p>` : ''}
 <p class="secondary">${t.consentRevoke}</p>
 <div class="button-group">

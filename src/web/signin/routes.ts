@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { InteractionResults } from 'oidc-provider';
-import { INTERACTION_PREFIX, OTP_MINUTES, SCOPE_CLAIMS, authenticationResponseSchema, maskMobile, parseMobileNumber, parsePersonCode, PORTAL_CLIENT_ID, type NationalIdentity } from '../../identity/index.js';
+import { INTERACTION_PREFIX, OTP_MINUTES, SCOPE_CLAIMS, SCOPE_PERMISSIONS, authenticationResponseSchema, maskMobile, parseMobileNumber, parsePersonCode, PORTAL_CLIENT_ID, type NationalIdentity } from '../../identity/index.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import type { Lang } from '../i18n.js';
 import { jsonGuard } from './json-guard.js';
@@ -95,7 +95,10 @@ export async function signinRoutes(app: FastifyInstance, opts: SigninOptions) {
     if (details.prompt.name === 'consent') {
       const scopes = (details.prompt.details.missingOIDCScope as string[] | undefined) ?? String(details.params.scope ?? '').split(' ');
       const claims = [...new Set(scopes.flatMap((sc) => SCOPE_CLAIMS[sc] ?? []))];
-      return sendHtml(reply, consentPage(c, { claims, offline: scopes.includes('offline_access') }));
+      // What the site may do for the person at the citizen's API (resource scopes such as `applications`).
+      const resourceScopes = Object.values((details.prompt.details.missingResourceScopes as Record<string, string[]> | undefined) ?? {}).flat();
+      const permissions = [...new Set(resourceScopes)].flatMap((sc) => (Object.hasOwn(SCOPE_PERMISSIONS, sc) ? [SCOPE_PERMISSIONS[sc as keyof typeof SCOPE_PERMISSIONS][c.lang]] : []));
+      return sendHtml(reply, consentPage(c, { claims, offline: scopes.includes('offline_access'), permissions }));
     }
     return expired(req, reply);
   });

@@ -1,0 +1,3 @@
+export { FileStore, MAX_FILE_BYTES, cleanFileName, type StoredFile, type StoredFileMeta } from './store.js';
+export { fileMigrations, type FileTables } from './migrations.js';
+export { sniffMediaType, type AttachmentMediaType } from './sniff.js';

@@ -1,0 +1,121 @@
+import type { PortableMigration } from '../platform/migrations.js';
+import { withId } from '../platform/migrations.js';
+
+/** Online applications: the application, its history (events), and the idempotency keys of submissions. */
+export const serviceMigrations: PortableMigration[] = [
+  {
+    name: '20261207-60-services-applications',
+    async up(db, dialect) {
+      await db.schema
+        .createTable('applications')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('tracking_code', 'text', (c) => c.notNull().unique())
+        .addColumn('service_code', 'text', (c) => c.notNull())
+        .addColumn('service_version', 'integer', (c) => c.notNull())
+        .addColumn('applicant', 'text', (c) => c.notNull())
+        .addColumn('applicant_name_fa', 'text', (c) => c.notNull())
+        .addColumn('applicant_name_en', 'text', (c) => c.notNull())
+        // Where status changes are sent (text message; e-mail when the person gave one).
+        .addColumn('applicant_mobile', 'text')
+        .addColumn('applicant_email', 'text')
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('step_index', 'integer', (c) => c.notNull())
+        // The organisation whose queue the application is in now: its current step's.
+        .addColumn('organization', 'text', (c) => c.notNull())
+        .addColumn('answers', 'text', (c) => c.notNull())
+        .addColumn('prefill', 'text', (c) => c.notNull())
+        .addColumn('page', 'text')
+        .addColumn('fee_amount', 'bigint', (c) => c.notNull())
+        .addColumn('paid_at', 'text')
+        .addColumn('deadline', 'text')
+        // Working days left of the step's deadline while the applicant is asked for changes.
+        .addColumn('paused_remaining', 'integer')
+        .addColumn('overdue', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('assigned_to', 'text')
+        .addColumn('first_approval_by', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('submitted_at', 'text')
+        .addColumn('decided_at', 'text')
+        // A draft is kept this long after its last change, then removed.
+        .addColumn('expires_at', 'text')
+        // Optimistic concurrency: every change bumps it, so two caseworkers deciding at once cannot both win.
+        .addColumn('rev', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      // "My applications", newest first, keyset-paged.
+      await db.schema.createIndex('applications_applicant').on('applications').columns(['applicant', 'created_at', 'id']).execute();
+      // The daily limit per person and service.
+      await db.schema.createIndex('applications_applicant_service').on('applications').columns(['applicant', 'service_code', 'created_at']).execute();
+      // An agency's queue: by status, overdue first, then by deadline, keyset-paged by id.
+      await db.schema.createIndex('applications_queue').on('applications').columns(['organization', 'status', 'overdue', 'deadline', 'id']).execute();
+      await db.schema.createIndex('applications_overdue').on('applications').columns(['overdue', 'deadline']).execute();
+      await db.schema.createIndex('applications_drafts').on('applications').columns(['status', 'expires_at']).execute();
+
+      await withId(db.schema.createTable('application_events'), dialect)
+        .addColumn('application_id', 'text', (c) => c.notNull().references('applications.id').onDelete('cascade'))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        // Internal notes are the agency's; everything else the applicant sees on their timeline.
+        .addColumn('internal', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex('application_events_application').on('application_events').columns(['application_id', 'id']).execute();
+
+      await db.schema
+        .createTable('application_idempotency')
+        .addColumn('applicant', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('application_id', 'text', (c) => c.notNull().references('applications.id').onDelete('cascade'))
+        .addColumn('request_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('application_idempotency_pk', ['applicant', 'key'])
+        .execute();
+    },
+  },
+];
+
+export interface ApplicationTables {
+  applications: {
+    id: string;
+    tracking_code: string;
+    service_code: string;
+    service_version: number;
+    applicant: string;
+    applicant_name_fa: string;
+    applicant_name_en: string;
+    applicant_mobile: string | null;
+    applicant_email: string | null;
+    status: string;
+    step_index: number;
+    organization: string;
+    answers: string;
+    prefill: string;
+    page: string | null;
+    fee_amount: number;
+    paid_at: string | null;
+    deadline: string | null;
+    paused_remaining: number | null;
+    overdue: number;
+    assigned_to: string | null;
+    first_approval_by: string | null;
+    created_at: string;
+    updated_at: string;
+    submitted_at: string | null;
+    decided_at: string | null;
+    expires_at: string | null;
+    rev: number;
+  };
+  application_events: {
+    id: import('kysely').Generated<number>;
+    application_id: string;
+    at: string;
+    actor: string;
+    kind: string;
+    status: string;
+    detail: string;
+    internal: number;
+  };
+  application_idempotency: { applicant: string; key: string; application_id: string; request_hash: string; created_at: string };
+}
