@@ -39,13 +39,13 @@ if (files.length === 0) {
  * One run of the node test runner. Its output passes through unchanged; the summary lines it ends with
  * (`# pass N` in TAP, `ℹ pass N` in the spec reporter on a terminal) are read for the total.
  */
-function runOnce(label, env, list = files, tag = '') {
+function runOnce(label, env, list = files, tag = '', concurrency = 2) {
   console.log(`${tag}running ${list.length} test files on ${label}`);
   // The timeout bounds each file as well as each test: files that drive the command line spend seconds per
   // process loading the platform, the accessibility files load every page twice in Chromium (desktop and
   // phone), and two files share the two cores, so a file may need several minutes on a busy machine.
   const reporter = process.stdout.isTTY ? ['--test-reporter=spec'] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...reporter, ...list], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...reporter, ...list], {
     env,
     stdio: ['inherit', 'pipe', 'inherit'],
   });
@@ -102,7 +102,8 @@ if (halves.length === 2 && pgFiles.length === 0) {
   // Both halves at once: the suite waits on processes, sockets and Chromium as much as it computes, so
   // two halves side by side keep two cores busier than one after the other (and CI within its time).
   const [[, l1, e1], [, l2, e2]] = halves;
-  results = await Promise.all([runOnce(l1, e1, files, '[sqlite] '), runOnce(l2, e2, pgFiles, '[postgres] ')]);
+  // The SQLite half is the longer (it alone runs Chromium): a third file at a time keeps both cores busy once the other half is done.
+  results = await Promise.all([runOnce(l1, e1, files, '[sqlite] ', 3), runOnce(l2, e2, pgFiles, '[postgres] ')]);
 } else {
   results = [];
   for (const [, label, env] of halves) results.push(await runOnce(label, env));
