@@ -17,6 +17,14 @@
  * BENCH_LATENCY_SECONDS (10), DATABASE_URL (postgres://…: the gateway on PostgreSQL, in a schema of its own),
  * BENCH_BASELINE_DIR (another checkout whose gateway is measured too, as (c′): before and after a change in one run),
  * BENCH_GATEWAY_NODE_ARGS (extra node flags for the gateway process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ *
+ * `--metrics`: also (d), the same gateway with PANJAREH_METRICS_PORT set, on a database of its own, in
+ * the same interleaved rounds, its metrics scraped every second meanwhile (Prometheus scrapes every 15 s
+ * or more: this is the harsher case); the last line then adds `metrics-on/off=R` (median rounds).
+ *
+ * `--tracing`: also (e), the same gateway with OTEL_EXPORTER_OTLP_ENDPOINT set, exporting every span
+ * (server, upstream call, audit commit) over OTLP/HTTP to a local sink (bench/lib/otlp-sink.ts), on a
+ * database of its own, in the same rounds; the last line then adds `tracing-on/off=R`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,6 +42,10 @@ const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const databaseUrl = process.env.DATABASE_URL?.trim() || undefined;
 /** Another checkout of Panjareh whose gateway is measured beside this one (before/after a change). */
 const BASELINE = process.env.BENCH_BASELINE_DIR?.trim() || undefined;
+/** `--metrics`: the gateway with its Prometheus metrics on, beside the one without. */
+const METRICS = process.argv.includes('--metrics');
+/** `--tracing`: the gateway with traces exported, beside the one without. */
+const TRACING = process.argv.includes('--tracing');
 
 const CLIENT = 'IR/COM/10100000001/kyc';
 const SERVICE = 'IR/GOV/NOCR/registry/person';
@@ -150,9 +162,9 @@ http {
  * Sets up the gateway's world (bench/lib/gateway-setup.ts, in `repo`) on a database of its own, then
  * serves it as `npm start` would: `panjareh start --roles gateway`.
  */
-async function startGateway(repo: string, dir: string, upstream: string, port: number, pgSchema: string | undefined): Promise<{ headers: Record<string, string>; pid: number }> {
+async function startGateway(repo: string, dir: string, upstream: string, port: number, pgSchema: string | undefined, extraEnv: Record<string, string> = {}): Promise<{ headers: Record<string, string>; pid: number }> {
   fs.mkdirSync(dir, { recursive: true });
-  const env = { ...process.env, PANJAREH_DATA_DIR: dir, LOG_LEVEL: 'warn', PANJAREH_DEMO: 'false', PANJAREH_NODE_ID: 'bench-gateway', ...(pgSchema ? { PGOPTIONS: `-c search_path=${pgSchema}`, BENCH_PG_SCHEMA: pgSchema } : {}) };
+  const env = { ...process.env, ...extraEnv, PANJAREH_DATA_DIR: dir, LOG_LEVEL: 'warn', PANJAREH_DEMO: 'false', PANJAREH_NODE_ID: 'bench-gateway', ...(pgSchema ? { PGOPTIONS: `-c search_path=${pgSchema}`, BENCH_PG_SCHEMA: pgSchema } : {}) };
   const setup = spawnSync(process.execPath, ['--import', 'tsx', 'bench/lib/gateway-setup.ts', CLIENT, SERVICE, upstream], { cwd: repo, env, encoding: 'utf8', timeout: 120_000 });
   const key = /^key (\S+)$/m.exec(setup.stdout ?? '')?.[1];
   if (!key) throw new Error(`gateway setup in ${repo} failed: ${setup.stderr}`);
@@ -237,8 +249,12 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'panjareh-bench-gw-'));
   const pgSchema = databaseUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined;
   const baselineSchema = databaseUrl && BASELINE ? `bench_${randomBytes(6).toString('hex')}` : undefined;
+  const metricsSchema = databaseUrl && METRICS ? `bench_${randomBytes(6).toString('hex')}` : undefined;
+  const tracingSchema = databaseUrl && TRACING ? `bench_${randomBytes(6).toString('hex')}` : undefined;
+  let sinkUrl: string | undefined;
   const admin = (statement: string) => pgStatement(databaseUrl, statement);
-  for (const s of [pgSchema, baselineSchema]) if (s) await admin(`create schema ${s}`);
+  for (const s of [pgSchema, baselineSchema, metricsSchema, tracingSchema]) if (s) await admin(`create schema ${s}`);
+  let scraper: NodeJS.Timeout | undefined;
   try {
     const upstream = await nodeChild('bench/lib/gateway-upstream.ts');
     const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
@@ -258,6 +274,20 @@ async function main(): Promise<void> {
       const port = await freePort();
       const base = await startGateway(BASELINE, path.join(dir, 'baseline'), upstreamUrl, port, baselineSchema);
       targets.push({ name: 'baseline', label: `(c′) gateway from ${BASELINE}`, url: `http://127.0.0.1:${port}${PATH}`, pid: base.pid, headers: base.headers });
+    }
+    if (METRICS) {
+      const port = await freePort();
+      const metricsPort = await freePort();
+      const m = await startGateway(process.cwd(), path.join(dir, 'metrics'), upstreamUrl, port, metricsSchema, { PANJAREH_METRICS_PORT: String(metricsPort) });
+      targets.push({ name: 'metrics', label: '(d) Panjareh gateway, metrics on (scraped every second)', url: `http://127.0.0.1:${port}${PATH}`, pid: m.pid, headers: m.headers });
+      scraper = setInterval(() => void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.arrayBuffer()).catch(() => undefined), 1000);
+    }
+    if (TRACING) {
+      const sink = await nodeChild('bench/lib/otlp-sink.ts');
+      sinkUrl = `http://127.0.0.1:${sink.port}`;
+      const port = await freePort();
+      const t = await startGateway(process.cwd(), path.join(dir, 'tracing'), upstreamUrl, port, tracingSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_SERVICE_NAME: 'bench-gateway' });
+      targets.push({ name: 'tracing', label: '(e) Panjareh gateway, tracing on (OTLP/HTTP to a local sink)', url: `http://127.0.0.1:${port}${PATH}`, pid: t.pid, headers: t.headers });
     }
     for (const t of targets) await waitFor(t.url, t.headers ?? headers);
     const direct = `${upstreamUrl}/base/persons/0499370899`;
@@ -306,11 +336,14 @@ async function main(): Promise<void> {
         lat.map(([label, r]) => [label, fmt.int(r.rps), `${fmt.ms(r.p50)} ms`, `${fmt.ms(r.p99)} ms`, `${fmt.ms(r.p999)} ms`, label.startsWith('upstream') ? '–' : `${fmt.ms(r.p99 - directP99)} ms`, r.errors]),
       ),
     );
-    console.log(`\nratios: gateway/bare-node=${r1.toFixed(2)} gateway/nginx=${r2.toFixed(2)} added-p99-ms=${added.toFixed(2)}`);
+    console.log(`\nratios: gateway/bare-node=${r1.toFixed(2)} gateway/nginx=${r2.toFixed(2)} added-p99-ms=${added.toFixed(2)}${METRICS ? ` metrics-on/off=${(rps('metrics') / rps('gateway')).toFixed(3)}` : ''}${TRACING ? ` tracing-on/off=${(rps('tracing') / rps('gateway')).toFixed(3)}` : ''}`);
+    // Proof that the spans left the gateway: what the sink received over the whole run.
+    if (sinkUrl) console.error(`bench: the trace sink received ${JSON.stringify(await fetch(`${sinkUrl}/stats`).then((r) => r.json()))}`);
   } finally {
+    clearInterval(scraper);
     stopAll();
     await new Promise((r) => setTimeout(r, 500));
-    for (const s of [pgSchema, baselineSchema]) if (s) await admin(`drop schema if exists ${s} cascade`).catch(() => undefined);
+    for (const s of [pgSchema, baselineSchema, metricsSchema, tracingSchema]) if (s) await admin(`drop schema if exists ${s} cascade`).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,8 @@
 // but `npm ci` before it (docs/testing.md):
 //   - Chromium at /usr/bin/chromium (the accessibility and passkey suites drive it through
 //     playwright-core, which never downloads a browser) and poppler-utils (pdftoppm, for tests that
-//     look at PDFs), from Debian's packages;
+//     look at PDFs), from Debian's packages, and with PostgreSQL postgresql-client (pg_dump, pg_restore
+//     and psql, for the backup procedure's test) and nginx (the reference deployment's test);
 //   - Redis on 127.0.0.1:6379 (the shared rate-limit tests), started if it is not answering;
 //   - PostgreSQL on the test URL, started if it is not answering, and its database created if missing.
 // Installing needs root: as another user it prints the exact command to run and fails.
@@ -84,17 +85,20 @@ async function pgError(url) {
   }
 }
 
-/** Debian packages for what is missing: [package, how it is found]. */
-function missingPackages() {
+/** Debian packages for what is missing: [package, how it is found]; the PostgreSQL half also runs the backup procedure's pg_dump, pg_restore and psql, and the reference deployment's nginx. */
+function missingPackages({ postgres = true } = {}) {
   const wanted = [
     ['chromium', () => fs.existsSync('/usr/bin/chromium')],
     ['poppler-utils', () => onPath('pdftoppm')],
     ['redis-server', () => onPath('redis-server')],
+    ...(postgres ? [['postgresql-client', () => onPath('pg_dump') && onPath('pg_restore') && onPath('psql')]] : []),
+    // The reference deployment's load balancer (test/deployment.e2e.test.ts, PostgreSQL only); /usr/sbin is not on every user's PATH.
+    ...(postgres ? [['nginx', () => fs.existsSync('/usr/sbin/nginx') || onPath('nginx')]] : []),
   ];
   return wanted.filter(([, present]) => !present()).map(([pkg]) => pkg);
 }
 
-function installPackages(pkgs, problems) {
+function installPackages(pkgs, problems, opts) {
   if (pkgs.length === 0) return;
   const cmd = `apt-get update && apt-get install -y ${pkgs.join(' ')}`;
   if (!isRoot) {
@@ -109,7 +113,7 @@ function installPackages(pkgs, problems) {
     problems.push(`apt-get could not install ${pkgs.join(', ')}`);
     return;
   }
-  for (const p of missingPackages()) problems.push(`${p} is still missing after apt-get install`);
+  for (const p of missingPackages(opts)) problems.push(`${p} is still missing after apt-get install`);
 }
 
 async function ensureRedis(problems) {
@@ -166,7 +170,7 @@ async function ensurePostgres(url, problems) {
 /** Everything the suite needs; returns the problems found (empty when ready). */
 export async function setUpTestEnvironment({ postgres = true } = {}) {
   const problems = [];
-  installPackages(missingPackages(), problems);
+  installPackages(missingPackages({ postgres }), problems, { postgres });
   await ensureRedis(problems);
   if (postgres) await ensurePostgres(testPgUrl(), problems);
   return problems;

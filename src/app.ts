@@ -8,16 +8,18 @@ import { Catalog, catalogMigrations, catalogRoutes } from './catalog/index.js';
 import { DEMO_AGENCIES_PREFIX, DemoAgencies, agencyBackends, agencyMigrations } from './agencies/index.js';
 import { EXCHANGE_RESOURCE, NationalIdentity, StaffDirectory, identityMigrations } from './identity/index.js';
 import type { Config } from './platform/config.js';
-import { openDatabase, isReachable, type DatabaseHandle, type OpenOptions } from './platform/db.js';
+import { openDatabase, type DatabaseHandle, type OpenOptions } from './platform/db.js';
+import { Readiness, databaseCheck, redisCheck } from './platform/readiness.js';
 import { createHttpServer } from './platform/http.js';
+import { startTracing, traceRequests, tracingActive, type TracingHandle } from './platform/tracing/index.js';
 import { createOutboundMessages, DevOutbox, devOutboxRoutes, messagingWarning, outboxMigration, type OutboundMessages } from './platform/messaging/index.js';
 import { sharedSecret } from './platform/secrets.js';
 import { keyMigrations, KeyStore } from './platform/keys.js';
 import { BearerAuthenticator, Exchange, OAuthClientLinks, exchangeMigrations, keyStoreTokenKeys, oauthClientMigrations, sandboxMigrations } from './exchange/index.js';
-import { exchangeAuditMigrations } from './exchange/audit/index.js';
+import { AUDIT_PARTITIONS_JOB, exchangeAuditMigrations, registerAuditPartitionsJob } from './exchange/audit/index.js';
 import { createPayments, demoPspMigrations, paymentMigrations, paymentRoutes, type Payments } from './payments/index.js';
 import { JOBS, OnlineServices, serviceMigrations } from './services/index.js';
-import { Documents, documentApiRoutes, documentMigrations } from './documents/index.js';
+import { DOCUMENTS_BACKEND_PREFIX, Documents, documentApiRoutes, documentBackendRoutes, documentMigrations } from './documents/index.js';
 import { verificationPages } from './web/documents/routes.js';
 import { portalExchange } from './web/portal-exchange.js';
 import { AppError } from './platform/errors.js';
@@ -28,6 +30,8 @@ import { jobMigrations, Jobs } from './platform/jobs/index.js';
 import { fileMigrations, FileStore } from './platform/files/index.js';
 import { calendarMigrations, WorkingDays } from './platform/calendar/index.js';
 import { demoPspRoutes } from './web/payments/demo-psp-pages.js';
+import { instrument, serveNodeMetrics } from './instrument.js';
+import type { PlatformMetrics } from './platform/metrics/index.js';
 import { developerRoutes, portalPlatformPaths, registerIdentityProvider, registerWeb, registerWebBase, renderErrorPage } from './web/index.js';
 
 /** Every migration of every capability, in one order. */
@@ -64,15 +68,28 @@ export interface Platform {
   services: OnlineServices;
   /** Issued documents: signed PDFs, wallet credentials, verification and revocation. */
   documents: Documents;
+  /** Prometheus metrics (PANJAREH_METRICS_PORT); undefined when off. */
+  metrics?: PlatformMetrics;
+  /** What /readyz reports: the checks this node's roles need (src/platform/readiness.ts). */
+  readiness: Readiness;
   close(): Promise<void>;
 }
 
 export async function openPlatform(config: Config, opts: OpenOptions = {}): Promise<Platform> {
-  const database = openDatabase(config, opts);
+  // Before the database, whose queries it traces; the SDK is loaded only when an OTLP endpoint is set.
+  const tracing: TracingHandle | null = config.tracing ? await startTracing(config.tracing, { instanceId: `${os.hostname()}:${process.pid}`, roles: config.roles }) : null;
+  let database: DatabaseHandle;
+  try {
+    database = openDatabase(config, opts);
+  } catch (e) {
+    await tracing?.shutdown();
+    throw e;
+  }
   try {
     await migrate(database.db, database.dialect, allMigrations);
   } catch (e) {
     await database.close();
+    await tracing?.shutdown();
     throw e;
   }
   const catalog = new Catalog(database.db);
@@ -98,6 +115,8 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
   await clock.refresh();
   // Leases are measured in real time: moving the demo's clock by a day must not hand a running job to another node.
   const jobs = new Jobs(database.db, database.dialect, { clock, leaseClock: systemClock, nodeId: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}` });
+  // PostgreSQL: the exchange audit log's monthly partitions, made a month ahead (src/exchange/audit/partitions.ts).
+  if (database.dialect === 'postgres') registerAuditPartitionsJob(jobs, database.db, clock);
   const calendar = new WorkingDays(database.db, { now: () => clock.now().getTime() });
   const files = new FileStore(database.db, { clock });
   const payments = createPayments(database.db, config);
@@ -107,6 +126,7 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     clock,
     calendar,
     jobs,
+    files,
     messages,
     documents: {
       // The application's document fields become the document's, keyed by position (a template's labels may repeat).
@@ -124,6 +144,13 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
   });
   // A verified fee moves its application into the first step's queue, in the payment's own transaction.
   payments.onVerified((payment, trx) => services.applications.paid(trx as never, payment.order.reference, { id: payment.id, amount: payment.order.amount }), { kind: 'application' });
+  const readiness = new Readiness({ node: config.nodeId ?? `${os.hostname()}:${process.pid}`, roles: config.roles });
+  readiness.register('database', databaseCheck(database, allMigrations.map((m) => m.name)));
+  // Rate limits of sign-in, the sandbox form and the gateway are shared there; a worker-only node does not use it.
+  if (config.redisUrl) readiness.register('redis', redisCheck(config.redisUrl, ['portal', 'idp', 'gateway']));
+  // The gateway answers no call before its audit record is committed (the log opens with the gateway, in buildServer).
+  readiness.register('audit', { neededBy: ['gateway'], run: () => (exchange.audit ? (exchange.audit.health?.() ?? {}) : { status: 'down', reason: 'the audit log is not open (the gateway is not started)' }) });
+  readiness.register('jobs', { neededBy: ['worker'], run: () => jobs.health() });
   return {
     config,
     database,
@@ -141,12 +168,17 @@ export async function openPlatform(config: Config, opts: OpenOptions = {}): Prom
     payments,
     services,
     documents,
+    readiness,
+    metrics: instrument(config, { catalog, exchange, identity, jobs, database }),
     async close() {
+      await readiness.close();
       await jobs.stop();
       catalog.read.stopFollowing();
       await exchange.close();
       messages.close();
       await database.close();
+      // Last: the spans of everything closed above (the audit log's last commits) are sent before it stops.
+      await tracing?.shutdown();
     },
   };
 }
@@ -166,10 +198,14 @@ export function demoCatalog(dir = DEMO_CATALOG_DIR): Record<string, unknown[]> {
 export async function buildServer(platform: Platform): Promise<FastifyInstance> {
   const { config, catalog, database } = platform;
   const app = createHttpServer({ logLevel: config.logLevel, renderHtmlError: renderErrorPage });
+  // Before any route, so that every route gets its span; with tracing off there is no hook at all.
+  if (tracingActive()) traceRequests(app);
+  // First, so that its request hook sees every route registered below.
+  if (platform.metrics) serveNodeMetrics(app, platform.metrics, config);
   app.get('/healthz', { schema: { hide: true } as never }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } as never }, async (_req, reply) => {
-    const ok = await isReachable(database.db);
-    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ready' : 'database unreachable', database: database.dialect });
+    const r = await platform.readiness.report();
+    return reply.status(r.status === 'ready' ? 200 : 503).header('cache-control', 'no-store').send(r);
   });
   // The demo agencies' back-ends (upstreams of the exchange), answering loopback callers only.
   if (config.demo) await app.register(agencyBackends, { prefix: DEMO_AGENCIES_PREFIX, agencies: platform.agencies });
@@ -183,7 +219,11 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
   const noCarrier = messagingWarning(config);
   if (noCarrier) app.log.warn(noCarrier);
   // The data exchange's gateway: X-Road's REST protocol under /r1/.
-  if (roles.has('gateway')) await app.register(platform.exchange.gateway(), { prefix: '/r1' });
+  if (roles.has('gateway')) {
+    await app.register(platform.exchange.gateway(), { prefix: '/r1' });
+    // The upstream of the exchange service IR/GOV/PANJAREH/documents/verification: every gateway node calls its own, on loopback.
+    await app.register(documentBackendRoutes, { prefix: DOCUMENTS_BACKEND_PREFIX, documents: platform.documents });
+  }
   if (roles.has('portal')) {
     await registerWeb(app, platform, async (scope: FastifyInstance) => {
       await scope.register(catalogRoutes, { read: catalog.read, publicUrl: config.publicUrl });
@@ -202,6 +242,7 @@ export async function buildServer(platform: Platform): Promise<FastifyInstance> 
     platform.jobs.start();
     // Drafts past their keeping period go once a day; the key keeps one such job however many nodes start.
     await platform.jobs.schedule(database.db, JOBS.purgeDrafts, {}, { runAt: platform.clock.now(), key: 'daily' });
+    if (database.dialect === 'postgres') await platform.jobs.schedule(database.db, AUDIT_PARTITIONS_JOB, {}, { runAt: platform.clock.now(), key: 'daily' });
   }
   return app;
 }

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { buildServer, openPlatform, type Platform } from './app.js';
 import type { Config } from './platform/config.js';
+import { serveClusterMetrics } from './platform/metrics/index.js';
 
 /**
  * `panjareh start`: serve HTTP from this process, or, with `workers` above 1, prepare the database here
@@ -20,6 +21,8 @@ export async function start(config: Config, prepare: (p: Platform) => Promise<vo
   } finally {
     await platform.close();
   }
+  // The workers' metrics, summed, on the primary's metrics port (each worker answers it over IPC).
+  if (config.metricsPort !== undefined) await serveClusterMetrics(config.metricsPort, config.host);
   await supervise(config, platform.database.where);
 }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { nationalCodeCheckDigit } from '../src/platform/national-code.js';
 import type { Application } from '../src/services/index.js';
+import { formatNumber } from '../src/documents/index.js';
 import { asAdmin, both, checkCurrent, checkPage, signedIn, tp, useA11yPlatform } from './a11y-kit.js';
 import { Browser } from './browser.js';
 import { applicant, delivery, prefill } from './casework-fixtures.js';
@@ -20,6 +21,8 @@ const code = (first9: string) => `${first9}${nationalCodeCheckDigit(first9)}`;
 const CASEWORKER = { nationalCode: code('666777881'), mobile: '09306667781' };
 const COLLEAGUE = { nationalCode: code('666777882'), mobile: '09306667782' };
 const apps: Application[] = [];
+/** The console's page of a document issued for the first application (src/web/console/documents-pages.ts). */
+let documentPath = '';
 
 async function setUp() {
   // The test runs due jobs itself, after fresh working days (see console-casework.e2e.test.ts's freshCalendar).
@@ -47,16 +50,26 @@ async function setUp() {
   apps.push((await tp.services.applications.create(applicant(code('777888993'), 'سارا احمدی', 'Sara Ahmadi'), 'NOCR-0901', { purpose: 'work' }, 'a11y-key-3-0000', prefill('حسن'))).application);
   await tp.services.casework.claim({ username: `person:${CASEWORKER.nationalCode}`, organization: 'NOCR' }, apps[0]!.id);
   await tp.services.casework.note({ username: `person:${CASEWORKER.nationalCode}`, organization: 'NOCR' }, apps[0]!.id, 'استعلام از دادگستری لازم است');
+  const doc = await tp.documents.issue(tp.database.db, {
+    type: 'single-status-certificate',
+    title: { fa: 'گواهی تجرد', en: 'Certificate of single status' },
+    organization: { code: 'NOCR', name: { fa: 'سازمان ثبت احوال کشور', en: 'National Organization for Civil Registration' } },
+    holder: { nationalCode: apps[0]!.applicant.nationalCode, name: { fa: 'علی رضایی', en: 'Ali Rezaei' } },
+    fields: [],
+    validDays: 90,
+    applicationId: apps[0]!.id,
+  });
+  documentPath = `/console/documents/${formatNumber(doc.id)}`;
 }
 
 describe('the staff console: the back office', () => {
   before(setUp);
-  test('the queue, an application (and a refused form on it), and the authority’s overdue list', async () => {
+  test('the queue, an application (and a refused form on it), an issued document, and the authority’s overdue list', async () => {
     const b = new Browser(tp.url!);
     assert.equal(await signInToPortal(b, tp.url!, CASEWORKER, '/console'), '/console');
     const as = await signedIn(b);
     try {
-      for (const path of ['/console/applications', '/console/applications?overdue=1', `/console/applications/${apps[0]!.id}`, `/console/applications/${apps[3]!.id}`]) {
+      for (const path of ['/console/applications', '/console/applications?overdue=1', `/console/applications/${apps[0]!.id}`, `/console/applications/${apps[3]!.id}`, documentPath]) {
         for (const c of both(path)) await checkPage(c, as);
       }
       for (const lang of ['fa', 'en'] as const) {

@@ -10,7 +10,8 @@ describe('the staff console: the catalogue', () => {
   test('the workflow pages, the list searched and paged, a posted empty form and an edit of a live entry', async () => {
     const as = await asAdmin();
     try {
-      const catalogue = ['/console', '/console/services/new', '/console/services/PASSPORT-0001', '/console/services/PASSPORT-0001/edit', '/console?q=passport', '/console?page=2'];
+      // The preview of an application form: two pages (a date, a choice, a text), a registry's list, a document.
+      const catalogue = ['/console', '/console/services/new', '/console/services/PASSPORT-0001', '/console/services/PASSPORT-0001/edit', '/console?q=passport', '/console?page=2', '/console/services/MCLS-0001/preview'];
       for (const path of catalogue) {
         for (const c of both(path)) await checkPage(c, as);
       }

@@ -142,7 +142,12 @@ test('health, readiness and the OpenAPI description', async () => {
   assert.deepEqual((await get('/healthz')).json, { status: 'ok' });
   const ready = await get('/readyz');
   assert.equal(ready.status, 200);
-  assert.equal(ready.json.database, dialectUnderTest);
+  // Every role on one node: each check its roles need is up; Redis is checked only when REDIS_URL is set.
+  assert.equal(ready.json.status, 'ready');
+  assert.deepEqual(ready.json.roles, ['portal', 'idp', 'gateway', 'worker']);
+  assert.deepEqual(Object.keys(ready.json.checks), ['database', ...(process.env.REDIS_URL ? ['redis'] : []), 'audit', 'jobs']);
+  for (const c of Object.values(ready.json.checks) as { status: string }[]) assert.equal(c.status, 'up');
+  assert.equal(ready.json.checks.database.dialect, dialectUnderTest);
   const spec = await get('/api/docs/json');
   assert.equal(spec.status, 200);
   for (const path of ['/api/v1/services', '/api/v1/services/{id}', '/api/v1/organizations', '/api/v1/topics', '/api/v1/life-events', '/api/v1/windows']) assert.ok(spec.json.paths[path], path);

@@ -5,18 +5,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import { SignJWT } from 'jose';
 import { DEMO_FIXTURES } from '../src/agencies/index.js';
+import { citizenApiResource } from '../src/identity/index.js';
+import { JOBS } from '../src/services/index.js';
+import { nationalCodeCheckDigit } from '../src/platform/national-code.js';
 import { connectPortalToExchange } from '../src/web/inquiries/connect.js';
 import { Browser } from './browser.js';
 import { catalogFile, organizations } from './fixtures.js';
-import { testPlatform, type TestPlatform } from './harness.js';
+import { eventually, testPlatform, type TestPlatform } from './harness.js';
 import { signInToPortal } from './signin.js';
 
 /**
  * Applying online end to end on the real server in demo mode: the citizen's pages (start, a form page
  * with an error, check your answers with the civil registry's data, submit), the fee paid through the
  * demo payment provider, the agency deciding through the agency API with its exchange credential, the
- * signed document issued by the job, and the holder's PDF that pdfsig accepts.
+ * signed document issued by the job, and the holder's PDF that pdfsig accepts. Then attachments: a
+ * file uploaded on a page (multipart, no JavaScript), refused by content, size or a forged id, shown
+ * on the check and application pages, downloaded by the applicant and the agency's caseworker and
+ * by nobody else; and the citizen API's uploads.
  */
 
 const run = promisify(execFile);
@@ -73,6 +80,28 @@ const delivery = {
   },
 };
 
+/** A free service whose one page asks for a PDF (required) and an optional note. */
+const withFile = {
+  ...delivery,
+  form: {
+    schema: {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+      additionalProperties: false,
+      required: ['report'],
+      properties: { report: { type: 'string' }, note: { type: 'string', maxLength: 200 } },
+    },
+    fields: {
+      report: { kind: 'file', label: { fa: 'گزارش پلیس', en: 'Police report' }, accept: ['application/pdf'] },
+      note: { kind: 'text', label: { fa: 'توضیح (اختیاری)', en: 'Note (optional)' } },
+    },
+    pages: [{ id: 'report', title: { fa: 'گزارش', en: 'Report' }, fields: ['report', 'note'] }],
+  },
+  fee: null,
+  document: null,
+};
+const CASEWORKER = { nationalCode: `444555669${nationalCodeCheckDigit('444555669')}`, mobile: '09304445569' };
+
 before(async () => {
   tp = await testPlatform({ listen: true, env: { PANJAREH_DEMO: 'true' } });
   await tp.agencies.seed();
@@ -89,12 +118,24 @@ before(async () => {
       channels: [{ type: 'in-person', instructions: { fa: 'دفاتر خدمات قضایی', en: 'Judicial service offices' } }],
       delivery,
     },
+    {
+      code: 'JUDICIARY-0907',
+      slug: 'test-attachments',
+      title: { fa: 'شکایت با پیوست', en: 'A complaint with an attachment' },
+      summary: { fa: 'شکایت با گزارش پلیس', en: 'A complaint with the police report' },
+      organization: 'JUDICIARY',
+      channels: [{ type: 'in-person', instructions: { fa: 'دفاتر خدمات قضایی', en: 'Judicial service offices' } }],
+      delivery: withFile,
+    },
   ] as never;
   await tp.catalog.import(file, { actor: 'test' });
   // The judiciary's case system: an exchange member and subsystem with an API key.
   await tp.exchange.registry.addMember({ id: 'IR/GOV/JUDICIARY', name: 'Judiciary' }, 'test');
   await tp.exchange.registry.addSubsystem({ id: AGENCY, name: 'Case system' }, 'test');
   agencyKey = (await tp.exchange.apiKeys.create(AGENCY, {}, 'test')).key;
+  // The judiciary's caseworker in the console's back office.
+  await tp.agencies.addPerson({ ...CASEWORKER, firstName: { fa: 'مینا', en: 'Mina' }, lastName: { fa: 'کارمند', en: 'Staff' }, birthDate: '1985-01-01', gender: 'female' }, 'test');
+  await tp.identity.staffGrants.grant({ nationalCode: CASEWORKER.nationalCode, role: 'caseworker', organization: 'JUDICIARY' }, 'test');
   ali = new Browser(tp.url!);
   await signInToPortal(ali, tp.url!, { nationalCode: F.nationalCode, mobile: F.mobile }, '/account');
 });
@@ -212,4 +253,182 @@ test('another agency sees none of it; the citizen API wants a token', async () =
   const api = await fetch(`${tp.url}/api/v1/applications`);
   assert.equal(api.status, 401);
   assert.match(api.headers.get('www-authenticate') ?? '', /Bearer/);
+});
+
+// ---- Attachments ----
+
+const PDF = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+const cookieOf = (b: Browser) => b.cookieList().map(([k, v]) => `${k}=${v}`).join('; ');
+
+/** A page's form sent as a browser sends it with a file input: multipart/form-data (an unchosen file is an empty part). */
+async function postFiles(b: Browser, path: string, fields: Record<string, string>, files: Record<string, { name: string; bytes: Uint8Array } | null>) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  for (const [k, f] of Object.entries(files)) form.append(k, f ? new Blob([new Uint8Array(f.bytes)], { type: 'application/pdf' }) : new Blob([]), f ? f.name : '');
+  const res = await fetch(`${tp.url}${path}`, { method: 'POST', body: form, redirect: 'manual', headers: { accept: 'text/html', cookie: cookieOf(b) } });
+  return { status: res.status, body: await res.text(), location: res.headers.get('location') };
+}
+
+const download = (b: Browser | null, path: string) => fetch(`${tp.url}${path}`, { redirect: 'manual', headers: b ? { cookie: cookieOf(b) } : {} });
+
+let attachedApp = '';
+let attachedFile = '';
+
+test('attach a PDF on a page: refused by content, size or a forged id, kept when posted again, on the check page, submitted', async () => {
+  const start = await ali.get('/services/test-attachments/apply');
+  const started = await ali.post('/services/test-attachments/apply', { _csrf: Browser.csrf(start.body) });
+  const pagePath = started.location!;
+  assert.match(pagePath, /\/pages\/report$/);
+  attachedApp = pagePath.split('/')[3]!;
+  const page = await ali.get(pagePath);
+  assert.match(page.body, /enctype="multipart\/form-data"/);
+  assert.match(page.body, /<input id="field-report" name="report" type="file" accept="application\/pdf"/);
+  const csrf = Browser.csrf(page.body);
+  const answers = async () => (await tp.services.applications.mine({ nationalCode: F.nationalCode, name: { fa: '', en: '' }, mobile: null }, attachedApp)).application.answers;
+
+  // Text named .pdf: refused by its content, the message next to the field, nothing saved.
+  const text = await postFiles(ali, pagePath, { _csrf: csrf, note: 'یادداشت' }, { report: { name: 'report.pdf', bytes: Buffer.from('just some text, not a PDF') } });
+  assert.equal(text.status, 400);
+  assert.match(text.body, /<p class="error-message" id="field-report-error"><span class="visually-hidden">[^<]+<\/span>گزارش پلیس باید پرونده PDF باشد\.<\/p>/);
+  assert.match(text.body, /<a href="#field-report">گزارش پلیس باید پرونده PDF باشد\.<\/a>/);
+  assert.match(text.body, /value="یادداشت"/, 'what was typed is shown back');
+  const inEnglish = await postFiles(ali, `/en${pagePath}`, { _csrf: csrf }, { report: { name: 'report.pdf', bytes: Buffer.from('just some text') } });
+  assert.match(inEnglish.body, /Police report must be a PDF file\./);
+  // A PNG is a good file, but not what this field accepts.
+  const png = await postFiles(ali, pagePath, { _csrf: csrf }, { report: { name: 'scan.png', bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]) } });
+  assert.equal(png.status, 400);
+  // Over 5 MB: cut off by its declared length, the page again with the message.
+  const big = Buffer.alloc(6 * 1024 * 1024, 0x20);
+  PDF.copy(big);
+  const tooBig = await postFiles(ali, pagePath, { _csrf: csrf }, { report: { name: 'big.pdf', bytes: big } });
+  assert.equal(tooBig.status, 413);
+  assert.match(tooBig.body, /گزارش پلیس باید ۵ مگابایت یا کوچک‌تر باشد\./);
+  // A forged id: a file of someone else's draft, posted as the one "already attached".
+  const theirs = await tp.files.put(tp.database.db, { bytes: PDF, name: 'theirs.pdf', owner: 'application:00000000-0000-4000-8000-000000000001' });
+  const forged = await postFiles(ali, pagePath, { _csrf: csrf, 'report-current': theirs.id }, { report: null });
+  assert.equal(forged.status, 400);
+  assert.match(forged.body, /پرونده گزارش پلیس پیدا نشد؛ دوباره بارگذاری کنید\./);
+  const typed = await ali.post(pagePath, { _csrf: csrf, report: theirs.id });
+  assert.equal(typed.status, 400, 'an id typed into the form is no upload');
+  assert.match(typed.body, /گزارش پلیس را بارگذاری کنید\./);
+  // A file on a page that asks for none (the other service's first page).
+  const other = await ali.post('/services/test-criminal-record/apply', { _csrf: csrf });
+  const noFile = await postFiles(ali, other.location!, { _csrf: csrf, purpose: 'employment' }, { report: { name: 'a.pdf', bytes: PDF } });
+  assert.equal(noFile.status, 413);
+  assert.match(noFile.body, /این فرم پرونده‌ای نمی‌پذیرد\./);
+  assert.deepEqual(await answers(), {}, 'nothing refused was saved');
+
+  // A good PDF with a Persian name.
+  const good = await postFiles(ali, pagePath, { _csrf: csrf }, { report: { name: 'گزارش "پلیس".pdf', bytes: PDF } });
+  assert.equal(good.status, 303, good.body.slice(0, 300));
+  assert.equal(good.location, `/account/applications/${attachedApp}/check`);
+  const first = (await answers()).report as string;
+  assert.match(first, /^[0-9a-f-]{36}$/);
+  const check = await ali.get(good.location!);
+  assert.match(check.body, /گزارش _پلیس_\.pdf/, 'the check page names the file (its name cleaned)');
+  // Posted again without choosing another: the current file stays.
+  const again = await ali.get(pagePath);
+  assert.match(again.body, new RegExp(`<input type="hidden" name="report-current" value="${first}">`));
+  assert.match(again.body, /گزارش _پلیس_\.pdf/);
+  assert.equal((await postFiles(ali, pagePath, { _csrf: csrf, 'report-current': first, note: 'بعدی' }, { report: null })).status, 303);
+  assert.equal((await answers()).report, first);
+  // Replaced: the draft's old file is gone.
+  assert.equal((await postFiles(ali, pagePath, { _csrf: csrf, 'report-current': first }, { report: { name: 'report.pdf', bytes: PDF } })).status, 303);
+  attachedFile = (await answers()).report as string;
+  assert.notEqual(attachedFile, first);
+  assert.equal(await tp.files.meta(first), null);
+
+  const submitted = await ali.post(`/account/applications/${attachedApp}/submit`, { _csrf: csrf });
+  assert.equal(submitted.location, `/account/applications/${attachedApp}`);
+
+  // A draft left past its keeping period is purged with its files.
+  const left = (await ali.post('/services/test-attachments/apply', { _csrf: csrf })).location!;
+  assert.equal((await postFiles(ali, left, { _csrf: csrf }, { report: { name: 'left.pdf', bytes: PDF } })).status, 303);
+  const leftId = left.split('/')[3]!;
+  const leftFile = (await tp.services.applications.mine({ nationalCode: F.nationalCode, name: { fa: '', en: '' }, mobile: null }, leftId)).application.answers.report as string;
+  await tp.database.db.updateTable('applications' as never).set({ expires_at: '2000-01-01T00:00:00.000Z' } as never).where('id' as never, '=', leftId as never).execute();
+  await tp.jobs.schedule(tp.database.db, JOBS.purgeDrafts, {}, { runAt: tp.clock.now(), key: 'daily' });
+  await eventually(async () => (await tp.jobs.runDue(), (await tp.files.meta(leftFile)) === null));
+  assert.equal((await tp.files.meta(attachedFile))?.name, 'report.pdf', 'a submitted application keeps its file');
+});
+
+test('the applicant and the judiciary’s caseworker download the attachment; nobody else can', async () => {
+  const status = await ali.get(`/account/applications/${attachedApp}`);
+  const href = `/account/applications/${attachedApp}/files/${attachedFile}`;
+  assert.match(status.body, new RegExp(`<a href="${href}" download><span dir="auto">report\\.pdf</span></a>`));
+  const mine = await download(ali, href);
+  assert.equal(mine.status, 200);
+  assert.equal(mine.headers.get('content-type'), 'application/pdf');
+  assert.equal(mine.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(mine.headers.get('content-disposition'), `attachment; filename="report.pdf"; filename*=UTF-8''report.pdf`);
+  assert.ok(Buffer.from(await mine.arrayBuffer()).equals(PDF));
+
+  const cw = new Browser(tp.url!);
+  assert.equal(await signInToPortal(cw, tp.url!, CASEWORKER, '/console'), '/console');
+  const casePage = await cw.get(`/console/applications/${attachedApp}`);
+  const caseHref = /<a href="(\/console\/applications\/[0-9a-f-]+\/files\/[0-9a-f-]+)" download>/.exec(casePage.body)?.[1];
+  assert.equal(caseHref, `/console/applications/${attachedApp}/files/${attachedFile}`);
+  const theirs = await download(cw, caseHref!);
+  assert.equal(theirs.status, 200);
+  assert.equal(theirs.headers.get('content-type'), 'application/pdf');
+  assert.match(theirs.headers.get('content-disposition') ?? '', /^attachment; filename="report\.pdf"/);
+
+  const stranger = new Browser(tp.url!);
+  await signInToPortal(stranger, tp.url!, { nationalCode: DEMO_FIXTURES.foreign.nationalCode, mobile: DEMO_FIXTURES.foreign.mobile }, '/account');
+  assert.equal((await download(stranger, href)).status, 404, 'another citizen');
+  assert.equal((await download(stranger, caseHref!)).status, 303, 'not staff: sent to sign in');
+  assert.equal((await download(cw, href)).status, 404, 'the caseworker as a citizen: not their application');
+  assert.equal((await download(null, href)).status, 303, 'signed out: sent to sign in');
+  const unnamed = await tp.files.put(tp.database.db, { bytes: PDF, name: 'x.pdf', owner: `application:${attachedApp}` });
+  assert.equal((await download(ali, `/account/applications/${attachedApp}/files/${unnamed.id}`)).status, 404, 'only a file the answers name');
+});
+
+test('the citizen API: POST /api/v1/files, then an application naming the file; a file of someone else is refused', async () => {
+  const site = await tp.identity.clients.add({ name: 'Test app', redirectUris: ['http://127.0.0.1:9/callback'] }, 'test');
+  // An access token as the provider issues it to a site for the person (the code flow itself: citizen-token.e2e.test.ts).
+  const key = await tp.keys.active('oidc', 'RS256');
+  const token = await new SignJWT({ scope: 'openid applications', client_id: site.clientId })
+    .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: key.kid })
+    .setIssuer(tp.config.publicUrl)
+    .setAudience(citizenApiResource(tp.config.publicUrl))
+    .setSubject(await tp.identity.people.subjectOf(F.nationalCode))
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(key.privateKey);
+  const api = (path: string, init: { body?: FormData | string; key?: string; auth?: boolean } = {}) =>
+    fetch(`${tp.url}${path}`, {
+      method: 'POST',
+      body: init.body,
+      headers: { ...(init.auth === false ? {} : { authorization: `Bearer ${token}` }), ...(typeof init.body === 'string' ? { 'content-type': 'application/json', 'idempotency-key': init.key ?? 'k' } : {}) },
+    });
+  const upload = (name: string, bytes: Uint8Array) => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), name);
+    return form;
+  };
+
+  assert.equal((await api('/api/v1/files', { body: upload('a.pdf', PDF), auth: false })).status, 401);
+  const created = await api('/api/v1/files', { body: upload('گزارش.pdf', PDF) });
+  assert.equal(created.status, 201);
+  const file = (await created.json()) as { id: string; name: string; type: string; size: number };
+  assert.deepEqual({ ...file, id: '' }, { id: '', name: 'گزارش.pdf', type: 'application/pdf', size: PDF.length });
+  const text = await api('/api/v1/files', { body: upload('a.pdf', Buffer.from('plain text')) });
+  assert.equal(text.status, 400);
+  assert.equal(((await text.json()) as { error: { code: string } }).error.code, 'file_type');
+  const big = Buffer.alloc(6 * 1024 * 1024);
+  PDF.copy(big);
+  assert.equal((await api('/api/v1/files', { body: upload('big.pdf', big) })).status, 413);
+
+  const apply = (report: string, key: string) => api('/api/v1/applications', { body: JSON.stringify({ service: 'JUDICIARY-0907', answers: { report } }), key });
+  const foreign = await apply(attachedFile, 'attach-key-foreign');
+  assert.equal(foreign.status, 400, 'a file of a draft is not the API’s to name');
+  const refusal = (await foreign.json()) as { error: { code: string; details: Array<{ field: string; code: string }> } };
+  assert.deepEqual([refusal.error.code, refusal.error.details.map((d) => `${d.field}:${d.code}`)], ['invalid_answers', ['report:file_id']]);
+  const ok = await apply(file.id, 'attach-key-own');
+  assert.equal(ok.status, 201);
+  const made = (await ok.json()) as { id: string };
+  const got = await fetch(`${tp.url}/api/v1/applications/${made.id}`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(((await got.json()) as { answers: { report: string } }).answers.report, file.id);
+  const doc = (await (await fetch(`${tp.url}/api/docs/json`)).json()) as { paths: Record<string, { post?: { requestBody?: { content: Record<string, unknown> } } }> };
+  assert.ok(doc.paths['/api/v1/files']?.post?.requestBody?.content['multipart/form-data'], 'described in the OpenAPI document');
 });

@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { nodeEntry } from './entry.js';
 
 /** The command line in end-to-end tests, run as an operator runs it: a real process, its output and its exit code. */
 
@@ -44,7 +45,7 @@ export function runCliSync(db: CliDatabase, args: string[], env: Record<string, 
   return { code: r.status, out: r.stdout, err: withoutNodeWarning(r.stderr) };
 }
 
-const CLI = ['--import', 'tsx', 'src/cli.ts'];
+const CLI = nodeEntry('src/cli.ts');
 
 /**
  * A command that hangs is killed, and its test fails, well within the runner's ten minutes per test.

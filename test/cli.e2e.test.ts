@@ -90,3 +90,24 @@ test('bad configuration is one clear line', async () => {
   assert.equal(r.code, 1);
   assert.match(r.err, /configuration error: PORT must be a whole number/);
 });
+
+test('doctor: exit 0 on this configuration (--json); on a bad one each problem on a line of its own, exit 1, no secret', async () => {
+  // The checks themselves, on both databases: test/readiness.e2e.test.ts. Here the command: its output and exit code.
+  const secrets = { DATABASE_URL: 'postgres://doctor:s3cret-pw@127.0.0.1:1/nowhere', PANJAREH_SMS_TOKEN: 'sms-token-value' };
+  const [good, bad] = await Promise.all([
+    cli(['doctor', '--json']),
+    cli(['doctor', '--roles', 'portal,idp'], { PANJAREH_DEMO: 'false', PUBLIC_URL: 'http://portal.example.ir', REDIS_URL: 'redis://127.0.0.1:1', PANJAREH_SMS_URL: 'https://127.0.0.1:1/send', ...secrets }),
+  ]);
+  assert.equal(good.code, 0, good.out + good.err);
+  const report = JSON.parse(good.out) as { ok: boolean; checks: { name: string; status: string }[] };
+  assert.equal(report.ok, true);
+  assert.deepEqual(report.checks.slice(0, 3).map((c) => [c.name, c.status]), [['settings', 'ok'], ['database', 'ok'], ['migrations', 'ok']]);
+  assert.equal(bad.code, 1, bad.out + bad.err);
+  assert.match(bad.out, /^ok    settings +demo mode off; roles portal,idp; PostgreSQL$/m);
+  assert.match(bad.out, /^fail  database +cannot reach postgres 127\.0\.0\.1:1\/nowhere \(DATABASE_URL\)/m);
+  assert.match(bad.out, /^fail  redis +cannot reach redis:\/\/127\.0\.0\.1:1 \(REDIS_URL\)/m);
+  assert.match(bad.out, /^fail  public-url +PUBLIC_URL http:\/\/portal\.example\.ir: outside demo mode it must be https:\/\//m);
+  assert.match(bad.out, /^fail  sms +PANJAREH_SMS_URL: cannot reach https:\/\/127\.0\.0\.1:1/m);
+  assert.match(bad.out, /^4 fail, \d warn, \d ok: fix what fails before panjareh start\.$/m);
+  for (const s of ['s3cret-pw', 'sms-token-value']) assert.ok(!bad.out.includes(s) && !bad.err.includes(s), s);
+});

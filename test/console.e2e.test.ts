@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
+import type { Kysely } from 'kysely';
 import { after, before, test } from 'node:test';
 import { nationalCodeCheckDigit } from '../src/platform/national-code.js';
 import { Browser } from './browser.js';
 import { signInToPortal } from './signin.js';
-import { catalogFile } from './fixtures.js';
+import { catalogFile, service } from './fixtures.js';
 import { testPlatform, type TestPlatform } from './harness.js';
+import { demoCatalog } from '../src/app.js';
+import { digits, fmtCost } from '../src/web/i18n.js';
 
 /** The approval workflow driven through the real server's HTML forms, as staff would use it. */
 
 let tp: TestPlatform;
 const PASSWORD = 'correct horse battery staple';
 const person = (first9: string, mobile: string) => ({ nationalCode: `${first9}${nationalCodeCheckDigit(first9)}`, mobile });
-const PEOPLE = { editorNocr: person('111222333', '09301112233'), editorPost: person('111222334', '09301112234'), reviewer: person('111222335', '09301112235') };
+const PEOPLE = { editorNocr: person('111222333', '09301112233'), editorPost: person('111222334', '09301112234'), reviewer: person('111222335', '09301112235'), citizen: person('111222336', '09301112236'), editorForms: person('111222337', '09301112237') };
 async function staffBrowser(who: keyof typeof PEOPLE): Promise<Browser> {
   const b = new Browser(tp.url!);
   assert.equal(await signInToPortal(b, tp.url!, PEOPLE[who], '/console'), '/console');
@@ -29,6 +32,8 @@ before(async () => {
   await tp.identity.staffGrants.grant({ nationalCode: PEOPLE.editorNocr.nationalCode, role: 'editor', organization: 'NOCR' }, 'test');
   await tp.identity.staffGrants.grant({ nationalCode: PEOPLE.editorPost.nationalCode, role: 'editor', organization: 'POST' }, 'test');
   await tp.identity.staffGrants.grant({ nationalCode: PEOPLE.reviewer.nationalCode, role: 'reviewer' }, 'test');
+  // The preview's tests sign in an editor of their own: a person gets five codes an hour.
+  await tp.identity.staffGrants.grant({ nationalCode: PEOPLE.editorForms.nationalCode, role: 'editor', organization: 'NOCR' }, 'test');
 });
 after(() => tp.dispose());
 
@@ -279,4 +284,179 @@ test('sign-in attempts from one address are rate limited', async () => {
   } finally {
     await small.dispose();
   }
+});
+
+// The preview of an application form: every page as the citizen sees it, and what surrounds the form.
+type Loc = { fa: string; en: string };
+interface DemoDelivery {
+  form: { fields: Record<string, { label: Loc }>; pages: Array<{ title: Loc; fields: string[] }> };
+  prefill: Array<{ source: Loc; service: string; fields: Array<{ label: Loc }>; list?: { itemLabel: Loc; itemFields: Array<{ label: Loc }> } }>;
+  fee: { amount: number } | null;
+  steps: Array<{ organization: string; title: Loc; deadlineDays: number }>;
+  document: { title: Loc } | null;
+}
+/** One signed-in browser per person for the preview's tests: each sign-in texts a code, and codes are limited per person and hour. */
+const previewBrowsers = new Map<keyof typeof PEOPLE, Promise<Browser>>();
+const staffOnce = (who: keyof typeof PEOPLE) => previewBrowsers.get(who) ?? (previewBrowsers.set(who, staffBrowser(who)), previewBrowsers.get(who)!);
+/** A page's text as read: tags dropped, the escapes html`` makes undone. */
+const readable = (body: string) => body.replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+
+test('a delivered entry links to the preview of every page of its form, in Persian and English, with the registries’ fields, the fee, the steps and the document; it posts nothing', async () => {
+  // Two of the demo's delivered services, with the organisations and terms they name.
+  const demo = demoCatalog() as unknown as { organizations: Array<{ code: string; parent: string | null }>; topics: Array<{ code: string }>; lifeEvents: Array<{ code: string }>; services: Array<{ code: string; organization: string; topics: string[]; lifeEvents: string[]; delivery: DemoDelivery }> };
+  const picked = demo.services.filter((s) => ['JUDICIARY-0006', 'MCLS-0001'].includes(s.code));
+  const orgs = new Set(picked.flatMap((s) => [s.organization, ...s.delivery.steps.map((st) => st.organization)]));
+  for (const o of demo.organizations) if (orgs.has(o.code) && o.parent) orgs.add(o.parent);
+  const terms = new Set(picked.flatMap((s) => [...s.topics, ...s.lifeEvents]));
+  await tp.catalog.import(
+    { organizations: demo.organizations.filter((o) => orgs.has(o.code)), topics: demo.topics.filter((t) => terms.has(t.code)), lifeEvents: demo.lifeEvents.filter((t) => terms.has(t.code)), services: picked },
+    { actor: 'test' },
+  );
+  const reviewer = await staffOnce('reviewer');
+  for (const s of picked) {
+    const d = s.delivery;
+    assert.match((await reviewer.get(`/console/services/${s.code}`)).body, new RegExp(`<a href="/console/services/${s.code}/preview">`), 'the entry’s page links to it');
+    assert.match((await reviewer.get(`/en/console/services/${s.code}`)).body, new RegExp(`<a href="/en/console/services/${s.code}/preview">Preview every page`));
+    for (const lang of ['fa', 'en'] as const) {
+      const res = await reviewer.get(`${lang === 'en' ? '/en' : ''}/console/services/${s.code}/preview`);
+      assert.equal(res.status, 200);
+      const text = readable(res.body);
+      for (const [i, page] of d.form.pages.entries()) {
+        assert.ok(text.includes(page.title[lang]), `${s.code} ${lang}: page ${i + 1}’s title`);
+        for (const f of page.fields) assert.ok(text.includes(d.form.fields[f]!.label[lang]), `${s.code} ${lang}: the question of ${f}`);
+      }
+      assert.equal((res.body.match(/<section id="page-/g) ?? []).length, d.form.pages.length, 'every page, once');
+      for (const p of d.prefill) {
+        assert.ok(text.includes(p.source[lang]) && text.includes(p.service), `${s.code} ${lang}: which registry, through which exchange service`);
+        for (const f of [...p.fields, ...(p.list?.itemFields ?? [])]) assert.ok(text.includes(f.label[lang]), `${s.code} ${lang}: ${f.label.en} from the registry`);
+      }
+      assert.ok(text.includes(lang === 'fa' ? 'نمونه' : 'sample'), 'the registries’ values are marked as samples');
+      assert.ok(text.includes(d.fee?.amount ? fmtCost(d.fee.amount, lang) : lang === 'fa' ? 'رایگان' : 'Free'), `${s.code} ${lang}: the fee`);
+      for (const st of d.steps) assert.ok(text.includes(st.title[lang]) && text.includes(lang === 'fa' ? `${digits(String(st.deadlineDays), 'fa')} روز کاری` : `${st.deadlineDays} working days`), `${s.code} ${lang}: step ${st.title.en} and its deadline`);
+      if (d.document) assert.ok(text.includes(d.document.title[lang]), `${s.code} ${lang}: the document issued`);
+      // Nothing on it posts: the one form is the bar's sign-out; the citizen's button is inert.
+      assert.deepEqual([...res.body.matchAll(/<form\b[^>]*action="([^"]*)"/g)].map((m) => m[1]), [`${lang === 'en' ? '/en' : ''}/console/logout`]);
+      assert.match(res.body, /<button class="button" type="button" disabled>/);
+      assert.doesNotMatch(res.body, /type="submit"[^>]*>(ادامه|Continue)/);
+    }
+  }
+  const judiciary = await reviewer.get('/console/services/JUDICIARY-0006/preview');
+  assert.match(judiciary.body, /<a href="\/en\/console\/services\/JUDICIARY-0006\/preview" lang="en" hreflang="en">This preview in English<\/a>/, 'a switch to the other language');
+  assert.match(readable(judiciary.body), /همیشه نمایش داده می‌شود/, 'a page without a condition says it is always shown');
+});
+
+test('a draft’s preview writes out each page’s condition; the reviewer opens it from the review page; a definition the checks refuse lists every problem with its path', async () => {
+  const L = (fa: string, en: string) => ({ fa, en });
+  const form = {
+    schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { purpose: { type: 'string', enum: ['work', 'travel'] }, country: { type: 'string' }, employer: { type: 'string' } }, required: ['purpose'], additionalProperties: false },
+    fields: {
+      purpose: { kind: 'choice', label: L('گواهی را برای چه کاری می‌خواهید؟', 'What do you need the certificate for?'), options: [{ value: 'work', label: L('استخدام', 'Employment') }, { value: 'travel', label: L('سفر', 'Travel') }] },
+      country: { kind: 'text', label: L('به کدام کشور سفر می‌کنید؟', 'Which country are you travelling to?') },
+      employer: { kind: 'text', label: L('نام کارفرما', 'Name of the employer') },
+    },
+    pages: [
+      { id: 'purpose', title: L('کاربرد', 'Purpose'), fields: ['purpose'] },
+      { id: 'travel', title: L('سفر', 'Travel'), fields: ['country'], when: { field: 'purpose', equals: 'travel' } },
+      { id: 'work', title: L('کار', 'Work'), fields: ['employer'], when: { all: [{ field: 'purpose', answered: true }, { not: { field: 'purpose', in: ['travel'] } }] } },
+    ],
+  };
+  const delivery = { form, prefill: [], fee: { amount: 500000, refundOnReject: true }, steps: [{ id: 'check', organization: 'NOCR', title: L('بررسی', 'Check'), deadlineDays: 4 }], reasons: [], document: null };
+  await tp.catalog.workflow.createDraft({ username: `person:${PEOPLE.editorForms.nationalCode}`, role: 'editor', organization: 'NOCR' }, service('NOCR-0810', 'NOCR', ['گواهی آزمایشی', 'Trial certificate'], { delivery }));
+  const editor = await staffOnce('editorForms');
+  const fa = readable((await editor.get('/console/services/NOCR-0810/preview')).body);
+  assert.ok(fa.includes('فقط وقتی نمایش داده می‌شود که پاسخ به «گواهی را برای چه کاری می‌خواهید؟» «سفر» باشد.'), fa);
+  assert.ok(fa.includes('فقط وقتی نمایش داده می‌شود که به «گواهی را برای چه کاری می‌خواهید؟» پاسخ داده شده باشد و چنین نباشد که پاسخ به «گواهی را برای چه کاری می‌خواهید؟» یکی از این‌ها باشد: «سفر».'), fa);
+  assert.ok(fa.includes('اگر درخواست رد شود، هزینه بازگردانده می‌شود') && fa.includes('این خدمت اطلاعاتی از دستگاه‌ها نمی‌خواند'));
+  const en = readable((await editor.get('/en/console/services/NOCR-0810/preview')).body);
+  assert.ok(en.includes('Shown only when the answer to “What do you need the certificate for?” is “Travel”.'), en);
+  assert.ok(en.includes('Shown only when “What do you need the certificate for?” has been answered and it is not so that the answer to “What do you need the certificate for?” is one of “Travel”.'), en);
+  assert.ok(en.includes('Draft') && en.includes('An approval issues no document.'));
+  assert.equal((await (await staffOnce('editorPost')).get('/console/services/NOCR-0810/preview')).status, 403, 'another agency’s editor');
+
+  // Submitted: the reviewer's page, with approve and reject, links to the same preview of the version under review.
+  assert.equal((await editor.submit('/console/services/NOCR-0810', '/console/services/NOCR-0810/submit', {})).status, 303);
+  const reviewer = await staffOnce('reviewer');
+  const review = await reviewer.get('/console/services/NOCR-0810');
+  assert.match(review.body, /action="\/console\/services\/NOCR-0810\/approve"/);
+  assert.match(review.body, /<a href="\/console\/services\/NOCR-0810\/preview">پیش‌نمایش همهٔ صفحه‌های فرم درخواست<\/a>/);
+  const underReview = await reviewer.get('/en/console/services/NOCR-0810/preview');
+  assert.match(readable(underReview.body), /Version1 \(Awaiting review\)/);
+  assert.ok(readable(underReview.body).includes('Which country are you travelling to?'));
+
+  // Stored before today's checks (an organisation since gone, a page asking a field the form lacks): its problems, not a 500.
+  const db = tp.database.db as Kysely<any>;
+  const row = await db.selectFrom('service_versions').select(['id', 'data']).where('service_code', '=', 'NOCR-0810').executeTakeFirstOrThrow();
+  const data = JSON.parse(row.data as string) as { delivery: typeof delivery };
+  data.delivery.steps[0]!.organization = 'GONE';
+  data.delivery.form.pages[1]!.fields.push('nosuch');
+  await db.updateTable('service_versions').set({ data: JSON.stringify(data) }).where('id', '=', row.id).execute();
+  for (const lang of ['fa', 'en'] as const) {
+    const res = await reviewer.get(`${lang === 'en' ? '/en' : ''}/console/services/NOCR-0810/preview`);
+    assert.equal(res.status, 200);
+    const text = readable(res.body);
+    assert.ok(text.includes(lang === 'fa' ? 'این تعریف را نمی‌توان پیش‌نمایش داد' : 'This definition cannot be previewed'));
+    assert.ok(text.includes(lang === 'fa' ? 'delivery.form.pages.1.fields.1: «nosuch» در fields تعریف نشده است.' : 'delivery.form.pages.1.fields.1: "nosuch" has no entry in fields.'), text);
+    assert.ok(text.includes(lang === 'fa' ? 'delivery.steps.0.organization: دستگاه «GONE» در فهرست نیست.' : 'delivery.steps.0.organization: there is no organisation "GONE".'), text);
+    assert.doesNotMatch(res.body, /<section id="page-/, 'no page is rendered from a definition with problems');
+  }
+});
+
+test('an editor writes the delivery definition as JSON in the service form: every problem with its path, then a draft with its preview; an edit keeps it', async () => {
+  const L = (fa: string, en: string) => ({ fa, en });
+  const definition = {
+    form: {
+      schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { reason: { type: 'string', maxLength: 200 } }, required: ['reason'], additionalProperties: false },
+      fields: { reason: { kind: 'textarea', label: L('چرا گواهی را می‌خواهید؟', 'Why do you need the certificate?') } },
+      pages: [{ id: 'reason', title: L('دلیل', 'Reason'), fields: ['reason'] }],
+    },
+    prefill: [],
+    fee: null,
+    steps: [{ id: 'check', organization: 'NOCR', title: L('بررسی', 'Check'), deadlineDays: 3 }],
+    reasons: [],
+    document: null,
+  };
+  const editor = await staffOnce('editorForms');
+  const notJson = await editor.submit('/console/services/new', '/console/services/new', form('Written in the console', { code: 'NOCR-0820', delivery: '{ "form": ' }));
+  assert.equal(notJson.status, 400);
+  assert.match(readable(notJson.body), /تعریف ارائهٔ برخط \(JSON\): این JSON درست نیست/);
+  assert.match(notJson.body, /<textarea id="delivery" name="delivery"[^>]*aria-invalid="true">\{ &quot;form&quot;: <\/textarea>/, 'what was typed is kept');
+
+  const broken = structuredClone(definition) as typeof definition;
+  broken.steps[0]!.organization = 'GONE';
+  broken.form.pages[0]!.fields.push('nosuch');
+  const refused = await editor.submit('/en/console/services/new', '/en/console/services/new', form('Written in the console', { code: 'NOCR-0820', delivery: JSON.stringify(broken) }));
+  assert.equal(refused.status, 400);
+  const summary = readable(/<div class="error-summary"[\s\S]*?<\/ul><\/div>/.exec(refused.body)?.[0] ?? '');
+  assert.ok(summary.includes('Online delivery definition (JSON): delivery.form.pages.0.fields.1: "nosuch" has no entry in fields.'), summary);
+  assert.ok(summary.includes('Online delivery definition (JSON): delivery.steps.0.organization: there is no organisation "GONE".'), summary);
+  assert.equal((await tp.catalog.workflow.list({ username: 'test', role: 'admin', organization: null })).some((r) => r.service_code === 'NOCR-0820'), false, 'nothing saved');
+
+  const made = await editor.submit('/console/services/new', '/console/services/new', form('Written in the console', { code: 'NOCR-0820', delivery: JSON.stringify(definition, null, 2) }));
+  assert.equal(made.status, 303, readable(made.body).slice(0, 500));
+  assert.match((await editor.get('/console/services/NOCR-0820')).body, /<a href="\/console\/services\/NOCR-0820\/preview">/);
+  assert.ok(readable((await editor.get('/en/console/services/NOCR-0820/preview')).body).includes('Why do you need the certificate?'));
+  // The edit form holds the definition; saving the entry again keeps it (and its "Start now" on this platform).
+  const edit = await editor.get('/console/services/NOCR-0820/edit');
+  const written = /<textarea id="delivery" name="delivery"[^>]*>([^<]*)<\/textarea>/.exec(edit.body)?.[1] ?? '';
+  assert.deepEqual(JSON.parse(written.replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&#39;/g, "'")), definition);
+  assert.equal((await editor.submit('/console/services/NOCR-0820/edit', '/console/services/NOCR-0820/edit', form('Written in the console, renamed', { code: 'NOCR-0820', delivery: written.replace(/&quot;/g, '"') }))).status, 303);
+  const saved = await tp.catalog.workflow.working({ username: 'test', role: 'admin', organization: null }, 'NOCR-0820');
+  assert.deepEqual(saved.data.delivery, definition);
+  assert.equal(saved.data.title.en, 'Written in the console, renamed');
+  assert.deepEqual(saved.data.channels[0], { type: 'platform', path: '/services/written-in-the-console/apply' });
+});
+
+test('the preview is refused to anyone who may not open the entry', async () => {
+  const anonymous = await fetch(`${tp.url}/console/services/JUDICIARY-0006/preview`, { redirect: 'manual' });
+  assert.equal(anonymous.status, 303);
+  assert.equal(anonymous.headers.get('location'), '/console/login');
+  const citizen = new Browser(tp.url!);
+  await signInToPortal(citizen, tp.url!, PEOPLE.citizen, '/account');
+  const asCitizen = await citizen.get('/en/console/services/JUDICIARY-0006/preview');
+  assert.equal(asCitizen.status, 303, 'a citizen without a staff role is sent to the staff sign-in');
+  assert.equal(asCitizen.location, '/en/console/login');
+  const editor = await staffOnce('editorForms');
+  assert.equal((await editor.get('/console/services/JUDICIARY-0006/preview')).status, 403, 'an editor of another agency');
+  assert.equal((await editor.get('/console/services/NOCR-0001/preview')).status, 404, 'an entry not delivered here has no form');
+  assert.equal((await editor.get('/console/services/NOCR-9999/preview')).status, 404);
 });

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Kysely } from 'kysely';
 import { DEMO_AGENCIES, DEMO_FIXTURES } from '../src/agencies/index.js';
-import { ExchangeAuditReader, type ExchangeAuditRecord } from '../src/exchange/index.js';
+import { archiveAuditLog, ExchangeAuditReader, type ExchangeAuditRecord } from '../src/exchange/index.js';
+import { writeSyntheticChain } from '../src/exchange/audit/synthetic.js';
 import { connectPortalToExchange } from '../src/web/inquiries/connect.js';
 import { PORTAL_CLIENT, storedPortalKey } from '../src/web/inquiries/credentials.js';
 import { Browser } from './browser.js';
@@ -156,6 +160,28 @@ test('an owning agency whose lookup fails: the call fails (502) and nothing leav
   } finally {
     await upstream.close();
   }
+  const v = await reader.verify();
+  assert.equal(v.ok, true, JSON.stringify(v.firstBad));
+});
+
+test('after the log before 1 November is archived, the tracker says so instead of silently showing less', async () => {
+  // A node's October, with reads of Ali, moved to an archive (src/exchange/audit/archive.ts).
+  const at = (i: number) => new Date(Date.UTC(2026, 9, 1) + i * 3600_000).toISOString();
+  await writeSyntheticChain(tp.database.db, tp.database.dialect, tp.keys, { chain: 'gw-october', count: 40, at, sealEvery: 10, record: (i) => (i % 4 ? {} : { subject: F.nationalCode }) });
+  const total = (await reader.accessesOf(F.nationalCode)).total;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'panjareh-tracker-archive-'));
+  try {
+    const r = await archiveAuditLog(tp.database.db, tp.database.dialect, tp.keys, { before: '2026-11-01', outputDir: dir });
+    assert.equal(r.records, 40);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const now = await reader.accessesOf(F.nationalCode);
+  assert.deepEqual([now.total, now.archivedBefore], [total - 10, '2026-11-01T00:00:00.000Z']);
+  const en = await ali.get('/en/account/data-access');
+  assert.match(en.body, /Accesses before 1 November 2026 have been moved to the data exchange&#39;s audit archive and are not listed here\./);
+  const fa = await ali.get('/account/data-access');
+  assert.match(fa.body, /دسترسی‌های پیش از ۱۰ آبان ۱۴۰۵ به بایگانی/);
   const v = await reader.verify();
   assert.equal(v.ok, true, JSON.stringify(v.firstBad));
 });

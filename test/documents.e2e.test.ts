@@ -2,13 +2,22 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../src/app.js';
-import { Documents, formatNumber, type IssueRequest, type IssuedDocument } from '../src/documents/index.js';
+import { connectDocumentsToExchange, DEMO_BANK, Documents, formatNumber, seedDemoVerifier, VERIFICATION_SERVICE, type IssueRequest, type IssuedDocument } from '../src/documents/index.js';
+import { nationalCodeCheckDigit } from '../src/platform/national-code.js';
+import type { ExchangeAuditRecord } from '../src/exchange/index.js';
+import { Browser } from './browser.js';
+import { applicant, delivery, prefill } from './casework-fixtures.js';
+import { call, recordAudit } from './exchange-helpers.js';
+import { catalogFile, service } from './fixtures.js';
 import { freePort, freshDatabase, testPlatform, type TestPlatform } from './harness.js';
+import { signInToPortal } from './signin.js';
 
 /**
  * The public verification of issued documents, end to end on real servers: two nodes on one
  * database, so a revocation made through one is what a verifier asking the other sees next.
  * The pages and the API are the portal role's own (src/app.ts), with their default rate limit.
+ * Then the exchange service IR/GOV/PANJAREH/documents/verification through node A's gateway, and a
+ * revocation by the issuing agency in the staff console (src/web/console/documents-*.ts).
  */
 
 interface Node {
@@ -46,6 +55,7 @@ before(async () => {
   shared = await freshDatabase();
   a = await startNode(shared);
   b = await startNode(shared);
+  await setUpConsoleAndExchange();
 });
 
 after(async () => {
@@ -65,6 +75,9 @@ const request: IssueRequest = {
   fields: [{ key: 'purpose', label: { fa: 'منظور', en: 'Purpose' }, value: 'ارائه به سفارت' }],
   validDays: 90,
 };
+
+/** A well-formed number (its check character is right) that no document has. */
+const UNKNOWN = 'K7QF-3M9X-ABCD-EFGHX';
 
 const get = (url: string, accept = 'text/html') => fetch(url, { headers: { accept }, redirect: 'manual' });
 const toPersian = (s: string) => s.replace(/[0-9]/g, (d) => String.fromCharCode(0x06f0 + Number(d)));
@@ -137,7 +150,7 @@ test('the form: a number typed with Persian digits, small letters and spaces lea
 
 test('unknown numbers: a 404 page, and a 404 in the platform’s error format from the API', async () => {
   // A well-formed number (its check character is right) that was never issued.
-  const unknown = 'K7QF-3M9X-ABCD-EFGH2';
+  const unknown = UNKNOWN;
   const page = await get(`${a.url}/verify/${unknown}`);
   assert.equal(page.status, 404);
   const html = await page.text();
@@ -221,4 +234,187 @@ test('verification lookups are rate-limited per address', async () => {
     await c.platform.dispose();
     await db.drop();
   }
+});
+
+// The exchange service and the issuing agency's revocation in the staff console.
+
+const code = (first9: string) => `${first9}${nationalCodeCheckDigit(first9)}`;
+/** A caseworker of the issuing agency (NOCR) and one of another agency (POST), who sign in to the console (on node B; the gateway is called on node A). */
+const STAFF = {
+  nocr: { nationalCode: code('444555771'), mobile: '09304445571' },
+  post: { nationalCode: code('444555772'), mobile: '09304445572' },
+};
+const HOLDER = code('555666781');
+const NOCR = { code: 'NOCR', name: { fa: 'سازمان ثبت احوال کشور', en: 'National Organization for Civil Registration' } };
+const OTHER_CLIENT = 'IR/COM/10100000002/kyc';
+let bankKey = '';
+let otherKey = '';
+let audit: Map<string, ExchangeAuditRecord>;
+let applicationId = '';
+const browsers = new Map<keyof typeof STAFF, Browser>();
+
+/** The console's staff and the exchange's consumers, on node A (run by `before` once both nodes are up). */
+async function setUpConsoleAndExchange() {
+  const p = a.platform;
+  const file = catalogFile();
+  file.services.push(service('NOCR-0009', 'NOCR', ['گواهی تجرد', 'Certificate of single status'], { delivery: delivery('NOCR') }) as never);
+  await p.catalog.import(file, { actor: 'test' });
+  await p.catalog.read.rebuild();
+  await b.platform.catalog.read.rebuild();
+  for (const [who, fa, en] of [['nocr', 'مینا', 'Mina'], ['post', 'نگار', 'Negar']] as const) {
+    await p.agencies.addPerson({ ...STAFF[who], firstName: { fa, en }, lastName: { fa: 'کارمند', en: 'Staff' }, birthDate: '1985-01-01', gender: 'female' }, 'test');
+    await p.identity.staffGrants.grant({ nationalCode: STAFF[who].nationalCode, role: 'caseworker', organization: who.toUpperCase() }, 'test');
+  }
+  // Fresh working days before the application's transaction asks for them (see console-casework.e2e.test.ts).
+  await p.calendar.reload();
+  applicationId = (await p.services.applications.create(applicant(HOLDER, 'علی محمدی', 'Ali Mohammadi'), 'NOCR-0009', { purpose: 'work' }, 'documents-e2e-0001', prefill('حسن'))).application.id;
+
+  // The service, its upstream on node A (the test picks the port, so it is given rather than read from the config), idempotently.
+  const first = await connectDocumentsToExchange(p, { loopbackBaseUrl: a.url });
+  assert.deepEqual(first, { member: true, subsystem: true, service: true, updated: false, upstream: `${a.url}/platform-backends/documents/verification`, warning: null });
+  const again = await connectDocumentsToExchange(p, { loopbackBaseUrl: a.url });
+  assert.deepEqual([again.member, again.subsystem, again.service, again.updated], [false, false, false, false], 'a second start registers nothing');
+  assert.deepEqual(await seedDemoVerifier(p.exchange, 'test'), { contract: true }, 'the demo bank’s contract');
+  assert.deepEqual(await seedDemoVerifier(p.exchange, 'test'), { contract: false });
+  await p.exchange.registry.addMember({ id: 'IR/COM/10100000002', name: 'Another bank' }, 'test');
+  await p.exchange.registry.addSubsystem({ id: OTHER_CLIENT }, 'test');
+  bankKey = (await p.exchange.apiKeys.create(DEMO_BANK.client, { label: 'test' }, 'test')).key;
+  otherKey = (await p.exchange.apiKeys.create(OTHER_CLIENT, { label: 'test' }, 'test')).key;
+  audit = recordAudit(p);
+}
+
+const issueNocr = () => a.documents.issue(a.platform.database.db, { ...request, organization: NOCR, holder: { nationalCode: HOLDER, name: request.holder.name }, applicationId });
+const viaGateway = (number: string, client: string = DEMO_BANK.client, key = bankKey) =>
+  call(a.url, `/r1/${VERIFICATION_SERVICE}/${encodeURIComponent(number)}`, { headers: { 'x-road-client': client, authorization: `ApiKey ${key}` } });
+const words = (body: string) => body.replace(/<[^>]+>/g, '');
+
+async function staff(who: keyof typeof STAFF): Promise<Browser> {
+  const known = browsers.get(who);
+  if (known) return known;
+  // On node B, whose address the portal's sign-in client was registered with last (both nodes register it at start).
+  const br = new Browser(b.url);
+  assert.equal(await signInToPortal(br, b.url, STAFF[who], '/console'), '/console');
+  browsers.set(who, br);
+  return br;
+}
+
+test('the exchange service: a bank with a contract verifies a number through the gateway as the public API answers it, audited; without a contract, refused; an unknown number, 404', async () => {
+  const doc = await issueNocr();
+  const number = formatNumber(doc.id);
+  const r = await viaGateway(number);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers['cache-control'], 'no-store');
+  const api = (await (await get(`${b.url}/api/v1/documents/${number}/verification`, 'application/json')).json()) as Record<string, unknown>;
+  assert.deepEqual(r.json, api, 'what the public API answers');
+  assert.equal(r.json.status, 'valid');
+  assert.deepEqual(r.json.holder, { fa: 'ع*** م***', en: 'A*** M***' });
+  assert.ok(!r.text.includes(HOLDER) && !r.text.includes('علی محمدی'), 'never the national code or the name');
+  // In the exchange's audit log like any other call, with the holder as the person the number names (their data tracker).
+  const rec = audit.get(String(r.headers['x-road-id']));
+  assert.ok(rec, 'audited');
+  assert.deepEqual([rec.client, rec.service, rec.status, rec.subject, rec.persons], [DEMO_BANK.client, VERIFICATION_SERVICE, 200, number, [HOLDER]]);
+  // The number as people type it.
+  assert.equal((await viaGateway(doc.id.toLowerCase())).json?.id, doc.id);
+
+  const refused = await viaGateway(number, OTHER_CLIENT, otherKey);
+  assert.equal(refused.status, 403);
+  assert.equal(refused.headers['x-road-error'], 'Server.ServerProxy.AccessDenied');
+  assert.ok(!refused.text.includes('ع***'), 'nothing of the document');
+
+  const unknown = await viaGateway(UNKNOWN);
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json?.error?.code, 'not_found');
+  assert.equal(audit.get(String(unknown.headers['x-road-id']))?.status, 404);
+  assert.equal((await viaGateway('not-a-number')).status, 404);
+
+  // Its OpenAPI document, through the metaservice.
+  const openapi = await call(a.url, `/r1/IR/GOV/PANJAREH/documents/getOpenAPI?serviceCode=verification`, { headers: { 'x-road-client': DEMO_BANK.client, authorization: `ApiKey ${bankKey}` } });
+  assert.equal(openapi.status, 200);
+  assert.ok(openapi.json.paths['/{documentNumber}'].get.responses['404']);
+  // The back-end answers the gateway only: not a request a proxy forwarded, and the holder's lookup not without the gateway's header.
+  assert.equal((await call(a.url, `/platform-backends/documents/verification/${number}`, { headers: { 'x-forwarded-for': '203.0.113.9' } })).status, 403);
+  assert.equal((await call(a.url, `/platform-backends/documents/verification/subjects/${number}`)).status, 403);
+});
+
+test('the console: the issuing agency’s caseworker finds a document, revokes it with a reason; the page, the API and the exchange service say so at once', async () => {
+  const doc = await issueNocr();
+  const number = formatNumber(doc.id);
+  assert.equal((await viaGateway(number)).json.status, 'valid');
+  const cw = await staff('nocr');
+  // The queue (a caseworker's home) links to the documents, and the application to its document.
+  assert.match((await cw.get('/console/applications')).body, /href="\/console\/documents"/);
+  const application = await cw.get(`/console/applications/${applicationId}`);
+  assert.match(application.body, new RegExp(`href="/console/documents/${number}"`));
+
+  const form = await cw.get('/console/documents');
+  assert.equal(form.status, 200);
+  assert.match(form.body, /<form method="get" action="\/console\/documents"/);
+  const bad = await cw.get('/console/documents?number=ABC-123');
+  assert.equal(bad.status, 400);
+  assert.match(bad.body, /<div class="error-summary"[\s\S]*?<a href="#number">/);
+  assert.match(bad.body, /<input type="text" id="number" name="number" value="ABC-123"[^>]*aria-invalid="true"/);
+  assert.equal((await cw.get(`/console/documents?number=${UNKNOWN}`)).status, 404);
+  const typed = toPersian(doc.id.toLowerCase());
+  const found = await cw.get(`/console/documents?number=${encodeURIComponent(typed)}`);
+  assert.equal(found.status, 303);
+  assert.equal(found.location, `/console/documents/${number}`);
+
+  const page = await cw.get(found.location!);
+  assert.equal(page.status, 200);
+  assert.match(words(page.body), /ع\*\*\* م\*\*\*/, 'the holder masked');
+  assert.ok(!page.body.includes('علی محمدی') && !page.body.includes(HOLDER) && !page.body.includes(toPersian(HOLDER)), 'neither the name nor the national code');
+  assert.match(words(page.body), /معتبر/);
+  assert.match(page.body, new RegExp(`href="/console/applications/${applicationId}"`));
+
+  // Without the CSRF token: refused, nothing changes.
+  assert.equal((await cw.post(`/console/documents/${number}/revoke`, { reason_fa: 'صدور اشتباه' })).status, 403);
+  assert.equal((await a.documents.get(doc.id))!.status, 'valid');
+  // Without a reason: the page again, the problem on its field.
+  const empty = await cw.post(`/console/documents/${number}/revoke`, { _csrf: Browser.csrf(page.body), reason_fa: '  ', reason_en: 'x'.repeat(501) });
+  assert.equal(empty.status, 400);
+  assert.match(empty.body, /<div class="error-summary"[\s\S]*?<a href="#reason_fa">[\s\S]*?<a href="#reason_en">/);
+  assert.match(empty.body, /<textarea id="reason_fa" name="reason_fa"[^>]*aria-invalid="true"/);
+
+  const revoked = await cw.post(`/console/documents/${number}/revoke`, { _csrf: Browser.csrf(page.body), reason_fa: 'صدور اشتباه', reason_en: '' });
+  assert.equal(revoked.status, 303);
+  assert.equal(revoked.location, `/console/documents/${number}`);
+  const after = await cw.get(revoked.location!);
+  assert.match(after.body, /class="panel panel--confirmation"/, 'the confirmation, once');
+  assert.match(words(after.body), /باطل شده/);
+  assert.doesNotMatch(after.body, /\/revoke"/, 'no form any more');
+  assert.doesNotMatch((await cw.get(revoked.location!)).body, /panel--confirmation/);
+  assert.match(words((await cw.get(`/en/console/documents/${number}`)).body), /Revoked[\s\S]*صدور اشتباه/, 'the English page, the Persian reason when no English one was given');
+
+  // At once, everywhere: the gateway, the API and the page on the other node.
+  const gw = await viaGateway(number);
+  assert.equal(gw.json.status, 'revoked');
+  assert.deepEqual(gw.json.revokedReason, { fa: 'صدور اشتباه', en: 'صدور اشتباه' });
+  const v = (await (await get(`${b.url}/api/v1/documents/${number}/verification`, 'application/json')).json()) as { status: string };
+  assert.equal(v.status, 'revoked');
+  assert.match(await (await get(`${b.url}/verify/${number}`)).text(), /data-status="revoked"/);
+  const audited = await a.platform.database.db.selectFrom('audit_log').select(['actor']).where('action', '=', 'documents.revoke').where('subject', '=', `document:${doc.id}`).execute();
+  assert.deepEqual(audited, [{ actor: `person:${STAFF.nocr.nationalCode}` }]);
+
+  // Twice: a clear refusal.
+  const twice = await cw.post(`/console/documents/${number}/revoke`, { _csrf: Browser.csrf(page.body), reason_fa: 'دوباره' });
+  assert.equal(twice.status, 409);
+  assert.match(words(twice.body), /پیش‌تر باطل شده است/);
+});
+
+test('another agency’s caseworker: the document does not exist for them, and a revocation is refused and audited', async () => {
+  const doc = await issueNocr();
+  const number = formatNumber(doc.id);
+  const post = await staff('post');
+  assert.equal((await post.get(`/console/documents/${number}`)).status, 404);
+  const search = await post.get(`/console/documents?number=${number}`);
+  assert.equal(search.status, 404);
+  assert.match(search.body, /<a href="#number">/);
+  const r = await post.post(`/console/documents/${number}/revoke`, { _csrf: Browser.csrf(search.body), reason_fa: 'ابطال' });
+  assert.equal(r.status, 403);
+  assert.equal((await a.documents.get(doc.id))!.status, 'valid');
+  const refused = await a.platform.database.db.selectFrom('audit_log').select(['actor', 'detail']).where('action', '=', 'documents.revoke.refused').where('subject', '=', `document:${doc.id}`).execute();
+  assert.equal(refused.length, 1);
+  assert.equal(refused[0]!.actor, `person:${STAFF.post.nationalCode}`);
+  assert.deepEqual(JSON.parse(String(refused[0]!.detail)), { organization: 'POST' });
+  assert.equal((await viaGateway(number)).json.status, 'valid');
 });

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { ExchangeAuditLog, ExchangeAuditReader } from '../src/exchange/audit/index.js';
 import { freshDatabase, testPlatform } from './harness.js';
 import { loadUntilKilled } from './kill-under-load.js';
+import { nodeEntry } from './entry.js';
 
 /**
  * Kill -9 under load: every request that got a 200 has its audit record after the restart, and the
@@ -20,7 +21,7 @@ after(() => db.drop());
 
 async function startChild(nodeId: string): Promise<{ child: ChildProcess; url: string }> {
   const schemaEnv = db.pgSchema ? { PGOPTIONS: `-c search_path=${db.pgSchema}` } : {};
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/exchange-audit-kill-child.ts'], {
+  const child = spawn(process.execPath, nodeEntry('test/exchange-audit-kill-child.ts'), {
     env: { ...process.env, PANJAREH_DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', PANJAREH_DEMO: 'false', AUDIT_NODE_ID: nodeId, ...schemaEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -80,7 +81,7 @@ test('kill -9 under load: every answered request has its record, and the log ver
 test('panjareh audit verify / stats: exit 0 and a summary when intact, 1 naming the first bad record', async () => {
   const own = await freshDatabase();
   const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'audit', ...args], {
+    const r = spawnSync(process.execPath, [...nodeEntry('src/cli.ts'), 'audit', ...args], {
       env: { ...process.env, PANJAREH_DATA_DIR: own.dataDir, LOG_LEVEL: 'silent', PANJAREH_DEMO: 'false', ...(own.pgSchema ? { PGOPTIONS: `-c search_path=${own.pgSchema}` } : {}) },
       encoding: 'utf8',
       timeout: 60_000,

@@ -9,6 +9,7 @@ import { OAuthClientLinks, type ExchangeAuditRecord } from '../src/exchange/inde
 import { EXCHANGE_RESOURCE } from '../src/identity/index.js';
 import { call, recordAudit, startUpstream, type Answer } from './exchange-helpers.js';
 import { eventually, freshDatabase, testPlatform, type TestPlatform } from './harness.js';
+import { nodeEntry } from './entry.js';
 
 /**
  * `Authorization: Bearer` at the gateway: a subsystem's OpenID client (private_key_jwt, keys at its
@@ -261,7 +262,7 @@ test('a second gateway node on the same database picks up a link within a second
 
 test('the command line: `exchange client create --jwks-file` registers and links a client whose tokens work; list and unlink', async () => {
   const cli = (args: string[]) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    const r = spawnSync(process.execPath, [...nodeEntry('src/cli.ts'), ...args], {
       env: { ...process.env, PANJAREH_DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', PUBLIC_URL: tp.url!, ...(db.pgSchema ? { PGOPTIONS: `-c search_path=${db.pgSchema}` } : {}) },
       encoding: 'utf8',
       timeout: 60_000,

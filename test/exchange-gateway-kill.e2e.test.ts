@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
-import { startUpstream } from './exchange-helpers.js';
+import { BANK_CLIENT, PERSON_SERVICE, registerBankAndRegistry, startUpstream } from './exchange-helpers.js';
 import { freshDatabase, testPlatform } from './harness.js';
 import { loadUntilKilled } from './kill-under-load.js';
+import { nodeEntry, startNode } from './entry.js';
 
 /**
  * Kill -9 of the real gateway under load: `panjareh start --roles gateway` as a child process serves
@@ -13,8 +14,8 @@ import { loadUntilKilled } from './kill-under-load.js';
  * record (by X-Road-Id) and `panjareh audit verify` exits 0.
  */
 
-const CLIENT = 'IR/COM/10100000001/kyc';
-const SERVICE = 'IR/GOV/NOCR/registry/person';
+const CLIENT = BANK_CLIENT;
+const SERVICE = PERSON_SERVICE;
 const PATH = `/r1/${SERVICE}/persons/0499370899`;
 
 let db: Awaited<ReturnType<typeof freshDatabase>>;
@@ -36,15 +37,7 @@ before(async () => {
   upstream = await startUpstream();
   const p = await testPlatform({ shared: db });
   try {
-    const { registry, contracts, apiKeys } = p.exchange;
-    await registry.addMember({ id: 'IR/GOV/NOCR', name: 'Civil registry' }, 'test');
-    await registry.addMember({ id: 'IR/COM/10100000001', name: 'Bank' }, 'test');
-    await registry.addSubsystem({ id: 'IR/GOV/NOCR/registry' }, 'test');
-    await registry.addSubsystem({ id: CLIENT }, 'test');
-    const openapi = { openapi: '3.0.3', info: { title: 'Civil registry', version: '1' }, paths: { '/persons/{nationalCode}': { get: { responses: {} } } } };
-    await registry.addService({ id: SERVICE, upstream: `${upstream.url}/base`, classification: 'personal', subject: { in: 'path', name: 'nationalCode' }, openapi }, 'test');
-    await contracts.grant({ client: CLIENT, service: SERVICE, purpose: 'Kill test', paths: ['/persons/*'], legalBasis: 'Social Security Act, art. 38', legalBasisCoversPersonalData: true, ratePerSecond: 1_000_000, dailyQuota: null }, 'test');
-    key = (await apiKeys.create(CLIENT, { label: 'kill test' }, 'test')).key;
+    key = await registerBankAndRegistry(p, upstream.url, 'Kill test');
   } finally {
     await p.dispose();
   }
@@ -65,19 +58,8 @@ const headers = () => ({ 'x-road-client': CLIENT, authorization: `ApiKey ${key}`
  * its exit), not a time limit: on a loaded machine loading the platform alone took over 30 s.
  */
 async function startGateway(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--roles', 'gateway', '--port', '0', '--host', '127.0.0.1'], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, port } = await startNode('gateway', childEnv());
   running.push(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /Open http:\/\/localhost:(\d+)\//.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code, signal) => reject(new Error(`the gateway exited (${code ?? signal}): ${err}`)));
-  });
   const url = `http://127.0.0.1:${port}${PATH}`;
   const r = await fetch(url, { headers: headers() });
   await r.arrayBuffer();
@@ -122,7 +104,7 @@ test('kill -9 of the gateway under load: every 2xx has its audit record after re
     await p.dispose();
   }
 
-  const verify = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'audit', 'verify'], { env: childEnv(), encoding: 'utf8', timeout: 60_000 });
+  const verify = spawnSync(process.execPath, [...nodeEntry('src/cli.ts'), 'audit', 'verify'], { env: childEnv(), encoding: 'utf8', timeout: 60_000 });
   assert.equal(verify.status, 0, verify.stderr);
   assert.match(verify.stdout, /^Audit log intact: 1 chain\(s\), \d+ record\(s\)/);
 });

@@ -133,3 +133,23 @@ export function recordAudit(tp: TestPlatform): Map<string, ExchangeAuditRecord> 
   });
   return seen;
 }
+
+/** The consumer and the personal data service the kill, backup and deployment tests call through the gateway. */
+export const BANK_CLIENT = 'IR/COM/10100000001/kyc';
+export const PERSON_SERVICE = 'IR/GOV/NOCR/registry/person';
+
+/**
+ * Registers the civil registry's person service (upstream: `upstreamUrl/base`) and a bank allowed to
+ * call it without a rate limit, on the exchange of `tp`; returns the bank's API key.
+ */
+export async function registerBankAndRegistry(tp: TestPlatform, upstreamUrl: string, purpose: string): Promise<string> {
+  const { registry, contracts, apiKeys } = tp.exchange;
+  await registry.addMember({ id: 'IR/GOV/NOCR', name: 'Civil registry' }, 'test');
+  await registry.addMember({ id: 'IR/COM/10100000001', name: 'Bank' }, 'test');
+  await registry.addSubsystem({ id: 'IR/GOV/NOCR/registry' }, 'test');
+  await registry.addSubsystem({ id: BANK_CLIENT }, 'test');
+  const openapi = { openapi: '3.0.3', info: { title: 'Civil registry', version: '1' }, paths: { '/persons/{nationalCode}': { get: { responses: {} } } } };
+  await registry.addService({ id: PERSON_SERVICE, upstream: `${upstreamUrl}/base`, classification: 'personal', subject: { in: 'path', name: 'nationalCode' }, openapi }, 'test');
+  await contracts.grant({ client: BANK_CLIENT, service: PERSON_SERVICE, purpose, paths: ['/persons/*'], legalBasis: 'Social Security Act, art. 38', legalBasisCoversPersonalData: true, ratePerSecond: 1_000_000, dailyQuota: null }, 'test');
+  return (await apiKeys.create(BANK_CLIENT, { label: purpose.toLowerCase() }, 'test')).key;
+}

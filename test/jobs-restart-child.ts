@@ -7,10 +7,14 @@
  *             and hangs; prints `handling <id>` so the test can kill it with SIGKILL mid-handler
  *   run       registers a handler that records `ran`, prints `ready`, starts polling on the line `go` on
  *             its standard input, and on SIGTERM stops (waiting for its handler) and exits 0
+ *   worker    the platform itself with the worker role (demo mode: its clock is the database's, moved by
+ *             the test): opens it and prints `ready`; on `go` builds its server as `panjareh start
+ *             --roles worker` does (which starts the platform's jobs) and listens; on SIGTERM closes as
+ *             `start` does and exits 0
  */
 import { createInterface } from 'node:readline';
 import { sql } from 'kysely';
-import { allMigrations } from '../src/app.js';
+import { allMigrations, buildServer, openPlatform } from '../src/app.js';
 import { systemClock } from '../src/platform/clock.js';
 import { loadConfig } from '../src/platform/config.js';
 import { openDatabase } from '../src/platform/db.js';
@@ -60,6 +64,25 @@ if (mode === 'schedule' || mode === 'crash') {
   });
   createInterface({ input: process.stdin }).on('line', (line) => {
     if (line.trim() === 'go') jobs.start();
+  });
+  console.log('ready');
+} else if (mode === 'worker') {
+  await database.close();
+  const platform = await openPlatform(loadConfig({ ...process.env, PANJAREH_DEMO: 'true' }, { roles: 'worker', port: 0, host: '127.0.0.1' }));
+  let app: Awaited<ReturnType<typeof buildServer>> | null = null;
+  process.once('SIGTERM', () => {
+    void (async () => {
+      await app?.close();
+      await platform.close();
+      process.exit(0);
+    })();
+  });
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() !== 'go' || app) return;
+    void (async () => {
+      app = await buildServer(platform);
+      await app.listen({ port: 0, host: '127.0.0.1' });
+    })();
   });
   console.log('ready');
 } else {

@@ -4,13 +4,17 @@ import { after, test } from 'node:test';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/platform/config.js';
 import { openDatabase, type DatabaseHandle } from '../src/platform/db.js';
-import { eventually, freshDatabase } from './harness.js';
+import { applicant, delivery } from './casework-fixtures.js';
+import { catalogFile, service } from './fixtures.js';
+import { dialectUnderTest, eventually, freshDatabase, testPlatform } from './harness.js';
+import { nodeEntry } from './entry.js';
 
 /**
  * Durable jobs across restarts and nodes, with real processes (test/jobs-restart-child.ts): a job due
  * while no node polls is run after the restart exactly once although two nodes start polling at the
  * same moment; a node killed (SIGKILL) in the middle of a job loses its lease and the job is run once
- * more, by one of two fresh nodes.
+ * more, by one of two fresh nodes; and an application's legal deadline that passed while no node ran
+ * (the demo clock moved past it) is acted on once when two worker nodes of the platform start together.
  */
 
 type Db = Awaited<ReturnType<typeof freshDatabase>>;
@@ -41,7 +45,7 @@ interface Node {
 
 function node(shared: Db, mode: string, id: string): Node {
   const schemaEnv = shared.pgSchema ? { PGOPTIONS: `-c search_path=${shared.pgSchema}` } : {};
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/jobs-restart-child.ts', mode], {
+  const child = spawn(process.execPath, [...nodeEntry('test/jobs-restart-child.ts'), mode], {
     env: { ...process.env, PANJAREH_DATA_DIR: shared.dataDir, LOG_LEVEL: 'silent', JOBS_NODE_ID: id, ...schemaEnv },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -132,4 +136,53 @@ test('a node killed (SIGKILL) in the middle of a job: after its lease expires on
   );
   assert.equal(r[0]!.node, 'node-0');
   assert.ok(['node-1', 'node-2'].includes(r[1]!.node));
+});
+
+test('a deadline that passed while the server was down is acted on once after the restart, by one of two worker nodes', async () => {
+  const { shared, handle } = await database();
+  // Submitted while no worker runs; then the platform stops and its (demo) clock moves an hour past the deadline.
+  const ali = { ...applicant('0499370899', 'علی رضایی', 'Ali Rezaei'), mobile: '09123456789' };
+  const p = await testPlatform({ shared, env: { PANJAREH_DEMO: 'true' } });
+  let id: string;
+  try {
+    const file = catalogFile();
+    file.services.push(service('NOCR-0041', 'NOCR', ['گواهی تجرد', 'Certificate of single status'], { delivery: delivery('NOCR', 1) }) as never);
+    await p.catalog.import(file, { actor: 'test' });
+    const { application } = await p.services.applications.create(ali, 'NOCR-0041', { purpose: 'work' }, 'deadline-restart-1', []);
+    id = application.id;
+    assert.equal(application.status, 'submitted');
+    await p.clock.advance(Date.parse(application.deadline!) + 3_600_000 - p.clock.now().getTime(), 'test');
+  } finally {
+    await p.dispose();
+  }
+  const jobsOf = async (kind: string) =>
+    (await sql<{ key: string | null; status: string; attempt: number; payload: string; last_error: string | null }>`select key, status, attempt, payload, last_error from platform_jobs where kind = ${kind}`.execute(handle.db)).rows.map((r) => ({ ...r, attempt: Number(r.attempt), payload: JSON.parse(r.payload) as { kind?: string } }));
+  assert.deepEqual((await jobsOf('application.deadline')).map((j) => j.status), ['waiting']);
+
+  const nodes = [node(shared, 'worker', 'node-1'), node(shared, 'worker', 'node-2')];
+  await Promise.all(nodes.map((n) => n.line(/^ready$/m)));
+  for (const n of nodes) n.child.stdin!.write('go\n');
+  // Done: the deadline's job ran, and so did the texts it and the submission scheduled.
+  await eventually(async () => {
+    const notify = await jobsOf('application.notify');
+    return (await jobsOf('application.deadline'))[0]?.status === 'done' && notify.length === 2 && notify.every((j) => j.status === 'done');
+  }, 90_000);
+  for (const n of nodes) n.child.kill('SIGTERM');
+  for (const n of nodes) assert.deepEqual(await n.exited, { code: 0, signal: null }, n.stderr());
+
+  const app = (await sql<{ overdue: number; status: string }>`select overdue, status from applications where id = ${id}`.execute(handle.db)).rows[0]!;
+  assert.deepEqual([Number(app.overdue), app.status], [1, 'submitted'], 'marked overdue, still in the queue');
+  const events = (await sql<{ kind: string }>`select kind from application_events where application_id = ${id} order by id`.execute(handle.db)).rows.map((r) => r.kind);
+  assert.deepEqual(events, ['created', 'submitted', 'overdue'], 'one overdue event');
+  const texts = (await sql<{ purpose: string }>`select purpose from dev_outbox where channel = 'sms' order by created_at`.execute(handle.db)).rows.map((r) => r.purpose);
+  assert.deepEqual(texts.sort(), ['application-overdue', 'application-status'], 'one text about the submission, one about the deadline');
+  const [deadlineJob, ...more] = await jobsOf('application.deadline');
+  assert.deepEqual([deadlineJob?.key, deadlineJob?.status, more.length], [id, 'done', 0]);
+  // Claimed once. On SQLite alone a second attempt is allowed when the first was refused by its one-writer
+  // rule (the other node committed inside the job's transaction: SQLITE_BUSY), which changed nothing.
+  const sqliteRetry = dialectUnderTest === 'sqlite' && /SQLITE_BUSY|database is locked/.test(deadlineJob!.last_error ?? '');
+  assert.ok(deadlineJob!.attempt === 1 || sqliteRetry, `the deadline job ran once: attempt ${deadlineJob!.attempt}, ${deadlineJob!.last_error}`);
+  assert.deepEqual((await jobsOf('application.notify')).map((j) => [j.payload.kind, j.status, j.attempt]).sort(), [['overdue', 'done', 1], ['status', 'done', 1]]);
+  // The escalation waits for its own time (three working days after the deadline), scheduled once.
+  assert.deepEqual((await jobsOf('application.escalate')).map((j) => [j.key, j.status]), [[id, 'waiting']]);
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { catalogFile } from './fixtures.js';
 import { eventually, freshDatabase } from './harness.js';
+import { nodeEntry } from './entry.js';
 
 /**
  * `panjareh start --workers 2`: a primary and two worker processes on one port. Each worker is a node:
@@ -50,7 +51,7 @@ function get(p: string): Promise<{ status: number; body: string }> {
 
 before(async () => {
   db = await freshDatabase();
-  primary = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', '--workers', '2', '--host', '127.0.0.1'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  primary = spawn(process.execPath, [...nodeEntry('src/cli.ts'), 'start', '--workers', '2', '--host', '127.0.0.1'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
   primary.stdout!.on('data', (d) => (output += d));
   primary.stderr!.on('data', (d) => (output += d));
   // Started is an event: the address printed once both workers listen, or the primary's exit. A fixed 60 s
@@ -78,7 +79,7 @@ test('two workers serve one port, and an import by another process reaches both'
   assert.equal((await get('/readyz')).status, 200);
   const file = path.join(db.dataDir, 'catalog.json');
   fs.writeFileSync(file, JSON.stringify(catalogFile()));
-  const imported = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'import', 'catalog', file], { env: env(), encoding: 'utf8' });
+  const imported = spawnSync(process.execPath, [...nodeEntry('src/cli.ts'), 'import', 'catalog', file], { env: env(), encoding: 'utf8' });
   assert.equal(imported.status, 0, imported.stderr);
   // Ten requests in a row, dealt to both workers, all see the imported services.
   await eventually(async () => {

@@ -1,6 +1,15 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/** One request of a rotation: a path (already percent-encoded), and what it adds to the run's request. */
+export interface RotatedRequest {
+  path: string;
+  method?: 'GET' | 'POST';
+  /** Merged over the run's `headers` (a citizen's own access token, a JSON content type). */
+  headers?: Record<string, string>;
+  body?: string;
+}
+
 /** One load run: paths (already percent-encoded) sent in rotation by `connections` keep-alive clients. */
 export interface RunRequest {
   url: string;
@@ -8,6 +17,10 @@ export interface RunRequest {
   connections: number;
   seconds: number;
   headers?: Record<string, string>;
+  /** When given, these are sent in rotation instead of `paths` (each with its own method, headers and body). */
+  requests?: RotatedRequest[];
+  /** A header given a value never sent before on every request, `${prefix}-${n}` (an Idempotency-Key). */
+  uniqueHeader?: { name: string; prefix: string };
 }
 
 /** Latencies in milliseconds, computed from every 2xx response time. */
@@ -19,6 +32,8 @@ export interface LoadResult {
   p99: number;
   max: number;
   non2xx: number;
+  /** How many answers of each status other than 2xx (e.g. `{ "429": 3 }`). */
+  non2xxByStatus?: Record<string, number>;
   errors: number;
   /** CPU time the load generator itself used during the run, in per cent of one core. */
   cpuPercent: number;

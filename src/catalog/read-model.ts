@@ -67,6 +67,8 @@ export class CatalogReadModel {
   private cache = new Map<string, SearchResult>();
   private static readonly CACHE_SIZE = 2000;
   private askedOnce = new Set<string>();
+  private cacheHits = 0;
+  private searchObserver: ((kind: 'text' | 'browse', cached: boolean, seconds: number) => void) | null = null;
   private lastChange = 0;
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
@@ -244,12 +246,28 @@ export class CatalogReadModel {
     };
   }
 
+  /** Times every search from now on (metrics): whether it had words, whether the cache answered it. */
+  observeSearch(o: (kind: 'text' | 'browse', cached: boolean, seconds: number) => void): void {
+    this.searchObserver = o;
+  }
+
   search(params: SearchParams): SearchResult {
+    const o = this.searchObserver;
+    if (!o) return this.lookUp(params);
+    const t0 = performance.now();
+    const hits = this.cacheHits;
+    const result = this.lookUp(params);
+    o(params.q?.trim() ? 'text' : 'browse', this.cacheHits !== hits, (performance.now() - t0) / 1000);
+    return result;
+  }
+
+  private lookUp(params: SearchParams): SearchResult {
     // A facet link or an API caller may write an organisation code in another letter case.
     const p = params.organization ? { ...params, organization: this.organization(params.organization)?.code ?? params.organization } : params;
     const key = JSON.stringify([searchKey(p.q ?? '').trim(), p.organization, p.topic, p.lifeEvent, p.channel, p.smart, p.window, p.lang, p.page, p.pageSize]);
     const hit = this.cache.get(key);
     if (hit) {
+      this.cacheHits++;
       this.cache.delete(key);
       this.cache.set(key, hit);
       return hit;

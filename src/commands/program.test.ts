@@ -19,7 +19,7 @@ test('panjareh --help reads the same with no group loaded as with every one', as
 
 test("each group's commands are named in GROUPS as its module names and describes them", async () => {
   const every = await program();
-  const root = ['start', 'migrate', 'import', 'export'];
+  const root = ['start', 'migrate', 'import', 'export', 'backup', 'restore', 'doctor'];
   assert.deepEqual(
     every.commands.map((c) => c.name()),
     [...root, ...GROUPS.flatMap((g) => Object.keys(g.commands))],

@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { Platform } from '../app.js';
 import { withPlatform } from './context.js';
+import { registerBackupCommands } from './backup.js';
+import { registerDoctorCommand } from './doctor.js';
 import { ConfigError, loadConfig, type ConfigFlags } from '../platform/config.js';
 import { AppError } from '../platform/errors.js';
 
@@ -38,7 +40,7 @@ export const GROUPS: readonly Group[] = [
     load: async () => (await import('./identity.js')).registerIdentityCommands,
   },
   { commands: { exchange: 'the national data exchange: members, subsystems, data services, contracts and API keys' }, load: async () => (await import('./exchange.js')).registerExchangeCommands },
-  { commands: { audit: "the data exchange's audit log: verify its chains and seals, read its statistics" }, load: async () => (await import('./audit.js')).registerAuditCommands },
+  { commands: { audit: "the data exchange's audit log: verify its chains, seals and archives, read its statistics, archive it" }, load: async () => (await import('./audit.js')).registerAuditCommands },
   { commands: { calendar: 'the working-day calendar: official holidays that legal deadlines skip' }, load: async () => (await import('./calendar.js')).registerCalendarCommands },
 ];
 
@@ -69,6 +71,9 @@ async function seedDemo(p: Platform): Promise<void> {
   const exchange = await connectPortalToExchange(p);
   if (exchange.warning) console.warn(`warning: ${exchange.warning}`);
   if (exchange.agencies?.services || exchange.consumer.contracts) console.log(`Demo exchange: ${exchange.agencies?.services ?? 0} agency services registered, ${exchange.consumer.contracts} contracts for the portal (${PORTAL_CLIENT}).`);
+  // The demo bank, a consumer of the documents' verification service (docs/documents.md has its curl).
+  const { DEMO_BANK, seedDemoVerifier, VERIFICATION_SERVICE } = await import('../documents/index.js');
+  if ((await seedDemoVerifier(p.exchange)).contract) console.log(`Demo exchange: ${DEMO_BANK.client} has a contract for ${VERIFICATION_SERVICE} (its key: panjareh exchange key create --subsystem ${DEMO_BANK.client}).`);
   const hasServices = await p.catalog.db.selectFrom('services').select('code').limit(1).executeTakeFirst();
   if (hasServices) return;
   const bar = progress('demo catalogue');
@@ -92,6 +97,14 @@ async function seedDemo(p: Platform): Promise<void> {
   }
 }
 
+/** Every deployment: the documents' verification service on the data exchange, upstream on this node (src/documents/exchange-service.ts). */
+async function connectDocuments(p: Platform): Promise<void> {
+  const { connectDocumentsToExchange, VERIFICATION_SERVICE } = await import('../documents/index.js');
+  const r = await connectDocumentsToExchange(p);
+  if (r.warning) console.warn(`warning: ${r.warning}`);
+  else if (r.service || r.updated) console.log(`Documents: ${VERIFICATION_SERVICE} ${r.service ? 'registered' : 'updated'} on the data exchange (upstream ${r.upstream}).`);
+}
+
 /** The agencies whose caseworkers handle the demo's five online services, in the order their demo caseworkers are chosen. */
 export const DEMO_CASEWORK_AGENCIES = ['JUDICIARY', 'MSRT', 'TAMIN', 'MCLS', 'RAHVAR', 'TCI'] as const;
 
@@ -113,6 +126,7 @@ export function commandLine(loaded: ReadonlyMap<Group, Register>): Command {
       const config = loadConfig(process.env, o);
       const { start } = await import('../server.js');
       return start(config, async (p) => {
+        await connectDocuments(p);
         if (config.demo) await seedDemo(p);
       });
     });
@@ -152,6 +166,10 @@ export function commandLine(loaded: ReadonlyMap<Group, Register>): Command {
       }),
     );
 
+  // Top-level commands taking options, loaded when they run (./backup.ts says why they are not a group).
+  registerBackupCommands(cmd);
+  registerDoctorCommand(cmd);
+
   for (const group of GROUPS) {
     const register = loaded.get(group);
     if (register) register(cmd);
@@ -160,7 +178,7 @@ export function commandLine(loaded: ReadonlyMap<Group, Register>): Command {
   return cmd;
 }
 
-const ROOT_COMMANDS = ['start', 'migrate', 'import', 'export'];
+const ROOT_COMMANDS = ['start', 'migrate', 'import', 'export', 'backup', 'restore', 'doctor'];
 
 /**
  * The groups whose modules this command line needs: the one naming its command (`exchange …`,

@@ -6,3 +6,16 @@ export { formatNumber, parseDocumentNumber } from './number.js';
 export { CREDENTIAL_KEY_PURPOSE, credentialType, statusListUri } from './credential.js';
 export { PDF_KEY_PURPOSE } from './certificate.js';
 export type { DocumentField, DocumentStatus, IssueRequest, IssuedDocument, Localized, Verification } from './model.js';
+export {
+  connectDocumentsToExchange,
+  DEMO_BANK,
+  DOCUMENTS_BACKEND_PREFIX,
+  registerVerificationService,
+  seedDemoVerifier,
+  VERIFICATION_PATH,
+  VERIFICATION_SERVICE,
+  verificationOpenApi,
+  type DocumentsOnExchange,
+  type VerificationServiceSeed,
+} from './exchange-service.js';
+export { documentBackendRoutes, type DocumentBackendOptions } from './backend-routes.js';

@@ -19,7 +19,8 @@ const listParams = { type: 'object', required: ['list'], properties: { list: { t
 const typeParams = { type: 'object', required: ['type'], properties: { type: { type: 'string', maxLength: 63 } } } as const;
 const localized = { type: 'object', properties: { fa: { type: 'string' }, en: { type: 'string' } } } as const;
 
-const verificationSchema = {
+/** The verification's answer: the public API's and the exchange service's (exchange-service.ts). */
+export const verificationSchema = {
   type: 'object',
   properties: {
     id: { type: 'string', description: 'The canonical number: 17 characters, the last a check character.' },

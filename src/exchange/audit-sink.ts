@@ -3,6 +3,7 @@
  * log): one record per call, allowed or refused, durably committed before the response is sent.
  * `ExchangeAuditLog` satisfies this interface; the gateway depends only on it.
  */
+import type { CheckOutcome } from '../platform/readiness.js';
 import type { ExchangeAuditRecord } from './audit/index.js';
 
 export type { ExchangeAuditRecord };
@@ -10,4 +11,6 @@ export type { ExchangeAuditRecord };
 export interface AuditSink {
   /** Resolves once the record is durably committed. */
   append(r: ExchangeAuditRecord): Promise<void>;
+  /** Whether its writer keeps up, for /readyz (a sink without it is taken as up). */
+  health?(): CheckOutcome;
 }

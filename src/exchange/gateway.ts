@@ -15,6 +15,8 @@ import { checkPath, checkQuery, queryNamesOnly, singleParam, type QueryParam } f
 import { pairKey, type ExchangeState, type LiveContract, type LiveService } from './state.js';
 import { resolvePersons } from './subjects.js';
 import { UpstreamError, type Upstreams } from './upstream.js';
+import { tracingActive } from '../platform/tracing/index.js';
+import { traceGatewayCall } from './tracing.js';
 import { GatewayRefusal, XROAD_ERRORS, errorBody, type XRoadErrorName } from './xroad-errors.js';
 
 /**
@@ -62,6 +64,26 @@ export interface GatewayDeps {
   audit: AuditSink;
   openApi(serviceId: string): Promise<string | null | undefined>;
   settings: GatewaySettings;
+  /** Told of every answered call (metrics); absent, the gateway measures nothing. */
+  observe?: (o: GatewayCallObservation) => void;
+}
+
+/**
+ * One answered call as an observer sees it: organisation identifiers (a registered service and a
+ * registered consumer subsystem, else "unknown"), never the path, the query or the data subject.
+ */
+export interface GatewayCallObservation {
+  /** A registered service id, `meta:<name>` for a metaservice, or "unknown". */
+  service: string;
+  /** A registered subsystem id, or "unknown". */
+  consumer: string;
+  status: number;
+  /** The X-Road error type (`Server.ServerProxy.AccessDenied`, …), null for the provider's own answer. */
+  error: string | null;
+  /** From arrival to the answer handed to the socket, the audit commit included. */
+  seconds: number;
+  requestBytes: number;
+  responseBytes: number;
 }
 
 export const MAX_URL_LENGTH = 4096;
@@ -81,6 +103,8 @@ interface Call {
   method: string;
   client: string | null;
   service: string | null;
+  /** The metaservice asked for, if any. */
+  meta: string | null;
   path: string;
   subject: string | null;
   /** The people an indirect subject (a plate, a certificate number…) was resolved to; null when not resolved. */
@@ -91,6 +115,8 @@ interface Call {
   requestHash: string;
   requestHash512: string;
   bodyRead: boolean;
+  /** The X-Road error type of the answer, for its trace; null for the provider's own answer. */
+  errorType: string | null;
 }
 
 const refuse = (error: XRoadErrorName, message: string, headers?: Record<string, string>): never => {
@@ -242,14 +268,31 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
     } catch (e) {
       log.error({ err: e, xroadId: call.id }, 'exchange audit append failed');
       const db = XROAD_ERRORS.DatabaseError;
-      send(res, db.status, { 'content-type': JSON_TYPE, 'x-road-error': db.type }, errorBody('DatabaseError', 'the call could not be recorded in the audit log', call.id), call);
+      const refusal = errorBody('DatabaseError', 'the call could not be recorded in the audit log', call.id);
+      send(res, db.status, { 'content-type': JSON_TYPE, 'x-road-error': db.type }, refusal, call);
+      observe?.(call, db.status, db.type, refusal);
       return;
     }
     send(res, status, headers, body, call);
+    observe?.(call, status, errorType, body);
   }
+
+  const observe = deps.observe
+    ? (call: Call, status: number, error: string | null, body: Buffer | string) =>
+        deps.observe!({
+          service: call.service !== null && state.services.has(call.service) ? call.service : call.meta ? `meta:${call.meta}` : 'unknown',
+          consumer: call.client !== null && state.subsystems.has(call.client) ? call.client : 'unknown',
+          status,
+          error,
+          seconds: (performance.now() - call.t0) / 1000,
+          requestBytes: call.requestBytes,
+          responseBytes: typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+        })
+    : null;
 
   function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: Buffer | string, call: Call): void {
     if (res.headersSent || res.destroyed) return;
+    call.errorType = (headers['x-road-error'] as string | undefined) ?? null;
     headers['x-road-id'] = call.id;
     headers['x-road-request-hash'] = call.requestHash512;
     headers['x-content-type-options'] = 'nosniff';
@@ -295,6 +338,7 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
     const t = parseTarget(req.url ?? '');
     call.path = (t.rest || '/') + queryNamesOnly(t.params);
     call.service = t.kind === 'service' ? t.id : `${t.id}/${t.meta}`;
+    call.meta = t.meta ?? null;
     if (!clientOk) refuse('InvalidClient', 'send X-Road-Client: INSTANCE/CLASS/MEMBER/SUBSYSTEM (exactly once)');
     const client = clientHeader as string;
     if (Number(h['content-length'] ?? 0) > settings.maxBodyBytes) refuse('BodyTooLarge', `the request body is larger than ${settings.maxBodyBytes} bytes`, { connection: 'close' });
@@ -352,7 +396,7 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
     const path = `${svc!.basePath}${t.rest}${t.query ? `?${t.query}` : ''}`;
     let upstream;
     try {
-      upstream = await deps.upstreams.forward(svc!.origin, { path: path.startsWith('/') ? path : `/${path}`, method: call.method, headers: (fwd as { headers: Record<string, string> }).headers, body });
+      upstream = await deps.upstreams.forward(svc!.origin, { path: path.startsWith('/') ? path : `/${path}`, method: call.method, headers: (fwd as { headers: Record<string, string> }).headers, body }, tracingActive() ? { 'xroad.service': t.id, 'xroad.client': client, 'xroad.id': call.id } : undefined);
     } catch (e) {
       if (e instanceof UpstreamError) refuse(e.kind === 'timeout' ? 'ServiceTimeout' : 'ServiceFailed', e.message);
       throw e;
@@ -391,6 +435,7 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
         method: req.method ?? '',
         client: null,
         service: null,
+        meta: null,
         // Until the URL is understood, the audit log gets its path as sent (no query).
         path: (req.url ?? '').split('?')[0]!.slice(0, 1024),
         subject: null,
@@ -401,8 +446,11 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
         requestHash: EMPTY_SHA256,
         requestHash512: EMPTY_SHA512,
         bodyRead: false,
+        errorType: null,
       };
-      void handleCall(req, res, call);
+      // With tracing off the call runs as it always did: no span, no context (src/exchange/tracing.ts).
+      if (tracingActive()) void traceGatewayCall(req, res, call, () => handleCall(req, res, call));
+      else void handleCall(req, res, call);
     },
   };
 }

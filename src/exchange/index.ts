@@ -5,11 +5,11 @@ import type { ExchangeSettings } from '../platform/config.js';
 import type { KeyStore } from '../platform/keys.js';
 import { redisNamespace } from '../platform/secrets.js';
 import type { AuditSink } from './audit-sink.js';
-import { ExchangeAuditLog } from './audit/index.js';
+import { ExchangeAuditLog, type AuditLogObserver } from './audit/index.js';
 import { Contracts } from './contracts.js';
 import { ApiKeyAuthenticator, ApiKeys, type Authenticator } from './credentials.js';
 import { ConsentVerifier, Consents, keyStoreConsentKeys, type ConsentKeyProvider } from './consents.js';
-import { gatewayRoutes } from './gateway.js';
+import { gatewayRoutes, type GatewayCallObservation } from './gateway.js';
 import { MemoryLimiter, RedisLimiter, type Limiter } from './limits.js';
 import { Registry } from './registry.js';
 import { ExchangeState } from './state.js';
@@ -33,8 +33,16 @@ export type { ContractApplication, ContractTerms, Decider } from './contracts.js
 export { DEFAULT_DAILY_QUOTA, DEFAULT_RATE_PER_SECOND } from './contracts.js';
 export { GRAMMAR, MEMBER_CLASSES, METASERVICES, parseMemberId, parseServiceId, parseSubsystemId } from './ids.js';
 export { XROAD_ERRORS } from './xroad-errors.js';
+export type { GatewayCallObservation } from './gateway.js';
+
+/** What the exchange tells an observer (the platform's metrics): set with `Exchange.observe` before the gateway starts. */
+export interface ExchangeObserver {
+  call?: (o: GatewayCallObservation) => void;
+  audit?: AuditLogObserver;
+}
 export { Sandbox, SANDBOX_INSTANCE, SANDBOX_LEGAL_BASIS, SANDBOX_RULES, checkApplication, isSandboxId, isSyntheticUpstream, sandboxIdOf, sandboxMigrations, type DeveloperApplication, type FieldProblem, type SandboxCredentials, type SandboxExchange, type SandboxOptions, type SandboxRules, type SyncResult } from './sandbox.js';
 export { demoUpstreamBase, seedDemoConsumer, seedDemoExchange, type DemoConsumer, type DemoConsumerSeed, type DemoExchangeSeed } from './seed.js';
+export { isStartRace, retryStartRaces, unlessTaken } from './concurrent-seed.js';
 
 export interface ExchangeOptions {
   /** The platform's public URL: the issuer of consent tokens. */
@@ -62,6 +70,7 @@ export class Exchange {
   private upstreams: Upstreams | undefined;
   private auditLog: AuditSink | undefined;
   private ownAuditLog: ExchangeAuditLog | undefined;
+  private observer: ExchangeObserver = {};
 
   constructor(db: Kysely<any>, private readonly opts: ExchangeOptions) {
     this.db = db;
@@ -117,6 +126,19 @@ export class Exchange {
     return this.auditLog;
   }
 
+  /** Measures the gateway's calls and its audit log's commits from the next `gateway()` on. */
+  observe(o: ExchangeObserver): void {
+    this.observer = o;
+  }
+
+  /** Records appended to this node's audit log and not yet committed; null when it has no log of its own open. */
+  auditBacklog(): number | null {
+    const log = this.auditLog instanceof ExchangeAuditLog ? this.auditLog : null;
+    if (!log) return null;
+    const m = log.metrics();
+    return m.queued + m.inFlight;
+  }
+
   /** Loads this node's in-memory copy and follows changes made on other nodes (the gateway role does this). */
   async follow(onError: (e: unknown) => void): Promise<void> {
     if (this.following) return;
@@ -131,7 +153,7 @@ export class Exchange {
       await this.follow((e) => app.log.error({ err: e }, 'exchange sync failed'));
       const s = this.opts.settings;
       if (!this.auditLog) {
-        this.ownAuditLog = new ExchangeAuditLog(this.db, this.opts.dialect, { keys: this.opts.keys });
+        this.ownAuditLog = new ExchangeAuditLog(this.db, this.opts.dialect, { keys: this.opts.keys, observer: this.observer.audit });
         this.auditLog = this.ownAuditLog;
       }
       this.upstreams ??= new Upstreams({ connectTimeoutMs: s.connectTimeoutMs, timeoutMs: s.upstreamTimeoutMs, maxResponseBytes: s.maxResponseBytes, connections: s.connections });
@@ -151,6 +173,7 @@ export class Exchange {
         },
         openApi: (id) => this.registry.openApi(id),
         settings: { maxBodyBytes: s.maxBodyBytes, clientTimeoutMs: s.clientTimeoutMs },
+        observe: this.observer.call,
       });
     };
   }

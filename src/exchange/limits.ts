@@ -107,6 +107,8 @@ export class RedisLimiter implements Limiter {
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
+    // QUIT cannot be sent while Redis is unreachable (no offline queue): then drop the connection, or
+    // its reconnection timer would keep the process alive for ever.
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

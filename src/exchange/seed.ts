@@ -1,5 +1,5 @@
 import { DEMO_AGENCIES, type DemoServiceDescriptor } from '../agencies/index.js';
-import { AppError } from '../platform/errors.js';
+import { unlessTaken } from './concurrent-seed.js';
 import type { Contracts } from './contracts.js';
 import { memberOf, parseSubsystemId } from './ids.js';
 import type { SubjectLocation } from './model.js';
@@ -55,21 +55,6 @@ function subjectOf(s: DemoServiceDescriptor): SubjectLocation | null {
 
 /** The demo now says how to find whose data the service's identifier names, and the registration does not. */
 const gainsResolution = (registered: SubjectLocation | null, wanted: SubjectLocation | null): boolean => !!wanted?.resolve && !registered?.resolve;
-
-/**
- * Runs one registration; false when another node registered the same thing first (several nodes
- * starting together on one database), which the seed takes as done.
- */
-async function unlessTaken(register: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await register();
-    return true;
-  } catch (e) {
-    if (e instanceof AppError && e.status === 409) return false;
-    if (!(e instanceof AppError) && /unique|duplicate/i.test(String((e as Error)?.message ?? ''))) return false;
-    throw e;
-  }
-}
 
 export async function seedDemoExchange(registry: Registry, opts: { loopbackBaseUrl: string; actor?: string }): Promise<DemoExchangeSeed> {
   const actor = opts.actor ?? 'demo';

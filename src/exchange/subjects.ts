@@ -1,4 +1,5 @@
 import { parsePersonCode } from '../platform/national-code.js';
+import { tracingActive } from '../platform/tracing/index.js';
 import type { SubjectLocation } from './model.js';
 import { UpstreamError, type Upstreams } from './upstream.js';
 import { GatewayRefusal } from './xroad-errors.js';
@@ -72,7 +73,7 @@ export async function resolvePersons(upstreams: Upstreams, svc: { id: string; or
   const path = `${svc.basePath}${svc.subject!.resolve!.path.replace('{value}', encodeURIComponent(value))}`;
   let answer;
   try {
-    answer = await upstreams.forward(svc.origin, { path, method: 'GET', headers: { accept: 'application/json', 'x-road-id': xroadId, 'x-road-service': svc.id, [SUBJECT_LOOKUP_HEADER]: svc.id }, body: null });
+    answer = await upstreams.forward(svc.origin, { path, method: 'GET', headers: { accept: 'application/json', 'x-road-id': xroadId, 'x-road-service': svc.id, [SUBJECT_LOOKUP_HEADER]: svc.id }, body: null }, tracingActive() ? { 'xroad.service': svc.id, 'xroad.id': xroadId, 'panjareh.subject_lookup': true } : undefined);
   } catch (e) {
     if (e instanceof UpstreamError) throw new GatewayRefusal(e.kind === 'timeout' ? 'ServiceTimeout' : 'ServiceFailed', `the owning agency's lookup of whose data this is failed: ${e.message}`);
     throw e;

@@ -1,4 +1,7 @@
+import type { Attributes } from '@opentelemetry/api';
 import { Pool, type Dispatcher } from 'undici';
+import { tracingActive } from '../platform/tracing/index.js';
+import { traceUpstream } from './tracing.js';
 
 /**
  * Calls to the registered upstreams: one keep-alive connection pool per origin (undici), connect,
@@ -133,9 +136,15 @@ export class Upstreams {
 
   /**
    * One call, on undici's dispatch API: no stream objects and no AbortController per call; the
-   * deadline and the size cap abort through the dispatch controller.
+   * deadline and the size cap abort through the dispatch controller. With tracing on, a client span
+   * with `attributes` (the service, the consumer, the X-Road-Id) whose `traceparent` goes upstream.
    */
-  forward(origin: string, req: { path: string; method: string; headers: Record<string, string>; body: Buffer | null }): Promise<UpstreamResponse> {
+  forward(origin: string, req: { path: string; method: string; headers: Record<string, string>; body: Buffer | null }, attributes?: Attributes): Promise<UpstreamResponse> {
+    if (tracingActive()) return traceUpstream(origin, req, attributes, () => this.dispatch(origin, req));
+    return this.dispatch(origin, req);
+  }
+
+  private dispatch(origin: string, req: { path: string; method: string; headers: Record<string, string>; body: Buffer | null }): Promise<UpstreamResponse> {
     return new Promise<UpstreamResponse>((resolve, reject) => {
       const call = new UpstreamCall(this.opts.maxResponseBytes, resolve, reject);
       call.timer = setTimeout(deadlineHit, this.opts.timeoutMs, call);

@@ -6,12 +6,12 @@ import type { KeyStore } from '../platform/keys.js';
 import { Accounts } from './account.js';
 import { CitizenTokens } from './citizen-token.js';
 import { sweepExpiredPayloads } from './oidc/adapter.js';
-import { RelyingParties } from './oidc/clients.js';
+import { PORTAL_CLIENT_ID, RelyingParties } from './oidc/clients.js';
 import { ProviderHost } from './oidc/host.js';
 import { citizenApiResource, createProvider } from './oidc/provider.js';
 import { PasskeyCeremonies } from './passkeys-ceremonies.js';
 import { Passkeys } from './passkeys.js';
-import { People } from './people.js';
+import { People, type SignInOutcome } from './people.js';
 import { PortalSessions } from './portal-sessions.js';
 import { SessionDevices } from './session-devices.js';
 import type { CivilRegistry, MessageSender, MobileOwnershipRegister } from './ports.js';
@@ -74,6 +74,14 @@ export class NationalIdentity {
     this.accounts = new Accounts(db, this.clients, () => this.host, this.portalSessions, this.devices);
     this.staffGrants = new StaffGrants(db, deps.organizationExists);
     this.signIn = new SignIn(db, this.people, deps.mobiles, deps.messages, deps.pepper, deps.limits ?? DEFAULT_LIMITS, deps.onSendError);
+  }
+
+  /**
+   * Tells `o` of every sign-in event (metrics): the method (otp, passkey), the outcome and the kind of
+   * site it was for (the portal, another relying party through OpenID Connect, or none), never who.
+   */
+  observeSignIns(o: (method: string, outcome: SignInOutcome, site: 'portal' | 'relying_party' | 'none') => void): void {
+    this.people.onSignIn = (e) => o(e.method, e.outcome, e.clientId === null ? 'none' : e.clientId === PORTAL_CLIENT_ID ? 'portal' : 'relying_party');
   }
 
   /** True once passkeys are on (the sign-in page then offers them, My Panjareh lists them). */

@@ -92,6 +92,9 @@ export class People {
     return (await this.db.selectFrom('identity_people').select('mobile').where('national_code', '=', nationalCode).executeTakeFirst())?.mobile ?? null;
   }
 
+  /** Told of every sign-in event after it is recorded (metrics): its method, outcome and site, never who. */
+  onSignIn: ((e: { method: string; outcome: SignInOutcome; clientId: string | null }) => void) | null = null;
+
   async recordSignIn(nationalCode: string | null, e: Omit<SignInEvent, 'at'>): Promise<void> {
     const at = nowIso();
     await this.db
@@ -99,6 +102,7 @@ export class People {
       .values({ national_code: nationalCode, at, method: e.method, outcome: e.outcome, reason: e.reason, client_id: e.clientId, acr: e.acr, ip: e.ip, user_agent: e.userAgent?.slice(0, 300) ?? null })
       .execute();
     if (nationalCode && e.outcome === 'success') await this.db.updateTable('identity_people').set({ last_sign_in_at: at }).where('national_code', '=', nationalCode).execute();
+    this.onSignIn?.({ method: e.method, outcome: e.outcome, clientId: e.clientId });
   }
 
   async signIns(nationalCode: string, limit = 50): Promise<SignInEvent[]> {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { tracingSettings, type TracingSettings } from './tracing/settings.js';
 
 /** The roles one process can play; `start --roles` picks a subset (ARCHITECTURE.md). */
 export const ALL_ROLES = ['portal', 'idp', 'gateway', 'worker'] as const;
@@ -21,6 +22,10 @@ export interface Config {
   loginRatePerMinute: number;
   /** redis://… shares state between nodes (rate limits); unset on a single node. */
   redisUrl: string | undefined;
+  /** The port of the Prometheus metrics (PANJAREH_METRICS_PORT), never the public one; undefined: no metrics. */
+  metricsPort: number | undefined;
+  /** PANJAREH_NODE_ID: this node's name in its metrics (and its audit chain's id); unset: the host's name there. */
+  nodeId: string | undefined;
   /** HTTP worker processes of this node (node:cluster); 1 serves from the starting process itself. */
   workers: number;
   /** The HTTP SMS gateway (PANJAREH_SMS_URL …); unset sends texts to the development outbox in demo mode. */
@@ -31,6 +36,8 @@ export interface Config {
   exchange: ExchangeSettings;
   /** The payment service provider (PANJAREH_PSP_URL, _MERCHANT, _SECRET); unset uses the demo PSP in demo mode, and no payments otherwise. */
   psp?: { url: string; merchant: string; secret: string };
+  /** Traces over OTLP/HTTP (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, …); undefined: tracing off. */
+  tracing?: TracingSettings;
 }
 
 export interface ExchangeSettings {
@@ -198,6 +205,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   // The address is not echoed: it may carry credentials.
   if (pspUrl && (!isHttpUrl(pspUrl) || /^[a-z]+:\/\/[^/?#]*@/i.test(pspUrl))) throw new ConfigError('PANJAREH_PSP_URL must be an http:// or https:// URL without credentials');
   if (pspUrl && (!env.PANJAREH_PSP_MERCHANT?.trim() || !env.PANJAREH_PSP_SECRET)) throw new ConfigError('PANJAREH_PSP_URL needs PANJAREH_PSP_MERCHANT and PANJAREH_PSP_SECRET');
+  const metricsRaw = env.PANJAREH_METRICS_PORT?.trim();
+  const metricsPort = metricsRaw ? parsePort(metricsRaw, 'PANJAREH_METRICS_PORT') : undefined;
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) throw new ConfigError(`PANJAREH_METRICS_PORT must differ from the public port ${port}: metrics are never served on the public port`);
   const psp = pspUrl ? { url: pspUrl.replace(/\/+$/, ''), merchant: env.PANJAREH_PSP_MERCHANT!.trim(), secret: env.PANJAREH_PSP_SECRET! } : undefined;
   return {
     psp,
@@ -215,6 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     loginRatePerMinute,
     redisUrl,
     exchange: exchangeSettings(env),
+    tracing: tracingSettings(env),
+    metricsPort,
+    nodeId: env.PANJAREH_NODE_ID?.trim() || undefined,
     workers: flags.workers !== undefined ? parseWorkers(flags.workers, '--workers') : env.PANJAREH_WORKERS ? parseWorkers(env.PANJAREH_WORKERS, 'PANJAREH_WORKERS') : 1,
   };
 }

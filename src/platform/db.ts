@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, SqliteDialect, sql, type Generated } from 'kysely';
+import { Kysely, SqliteDialect, sql, type Dialect, type Generated } from 'kysely';
 import type { Config } from './config.js';
 import { OwnSchemaPostgresDialect } from './pg-introspector.js';
+import { traceDialect, tracingActive, type DbSystem } from './tracing/index.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -28,6 +29,8 @@ export interface DatabaseHandle {
   dialect: DialectName;
   /** Human description for logs: file path or host/database, never a password. */
   where: string;
+  /** This process's connections (metrics): PostgreSQL's pool; SQLite has exactly one. */
+  connections(): { total: number; idle?: number; waiting?: number };
   close(): Promise<void>;
 }
 
@@ -37,6 +40,9 @@ export interface OpenOptions {
   /** PostgreSQL schema to use (tests give each run its own). */
   pgSchema?: string;
 }
+
+/** With tracing on, a span per query (tracing/kysely.ts); off, Kysely's dialect as it is. */
+const traced = (d: Dialect, system: DbSystem): Dialect => (tracingActive() ? traceDialect(d, system) : d);
 
 export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, opts: OpenOptions = {}): DatabaseHandle {
   if (config.databaseUrl) {
@@ -52,8 +58,9 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, op
     pool.on('error', () => {
       /* a dropped idle connection is replaced on next use; the query that needs it reports the error */
     });
-    const db = new Kysely<PlatformTables>({ dialect: new OwnSchemaPostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}`, close: () => db.destroy() };
+    const db = new Kysely<PlatformTables>({ dialect: traced(new OwnSchemaPostgresDialect({ pool }), 'postgresql') });
+    const connections = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+    return { db, dialect: 'postgres', where: `postgres ${url.hostname}:${url.port || 5432}${url.pathname}`, connections, close: () => db.destroy() };
   }
   const file = opts.sqliteFile ?? path.join(config.dataDir, 'panjareh.sqlite');
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -62,11 +69,11 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, op
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<PlatformTables>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', where: `sqlite ${file}`, close: () => db.destroy() };
+  const db = new Kysely<PlatformTables>({ dialect: traced(new SqliteDialect({ database: sqlite }), 'sqlite') });
+  return { db, dialect: 'sqlite', where: `sqlite ${file}`, connections: () => ({ total: 1 }), close: () => db.destroy() };
 }
 
-/** True when the database answers a trivial query (used by /readyz). */
+/** True when the database answers a trivial query. */
 export async function isReachable(db: Kysely<any>): Promise<boolean> {
   try {
     await sql`select 1`.execute(db);

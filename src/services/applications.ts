@@ -5,7 +5,9 @@ import { uuidV7 } from '../platform/uuid.js';
 import type { Delivery } from './definition.js';
 import type { ApplicationTables } from './migrations.js';
 import { WITHDRAWABLE, type Applicant, type Application, type HistoryEntry, type PrefilledSource, type Status } from './model.js';
-import type { Clock, Definitions, FormEngine, JobScheduler, WorkingDayCalendar } from './ports.js';
+import { draftFiles, fileProblemCode, PENDING_UPLOAD, personFiles, type Upload } from './attachments.js';
+import { fieldError, type FieldDefinition, type FieldError } from './forms/index.js';
+import type { AttachmentMeta, AttachmentStore, Clock, Definitions, FormEngine, JobScheduler, WorkingDayCalendar } from './ports.js';
 import * as store from './store.js';
 import type { Executor, ServicesDb } from './store.js';
 import { newTrackingCode } from './tracking-code.js';
@@ -29,6 +31,8 @@ export interface ApplicationsOptions {
   jobs: JobScheduler;
   definitions: Definitions;
   forms: FormEngine;
+  /** Stored attachments; without them, a form's file fields cannot be answered. */
+  files?: AttachmentStore | null;
   /** Days a draft is kept after its last change. */
   draftDays?: number;
   /** New applications a person may make for one service in a day. */
@@ -166,13 +170,21 @@ export class Applications {
    * Saves a page of answers (already checked by the forms engine against that page) and where the
    * applicant is: every page is kept on the server, so a timed-out session loses nothing. While changes
    * are requested, the answers are changed the same way and sent with `answerChanges`.
+   *
+   * `uploads` are the page's new files by field (each answered PENDING_UPLOAD in `answers`): they are
+   * stored in the same transaction as the answers, owned by this draft, and the answer becomes the
+   * stored file's id. A file answer that changes otherwise must name a file of this draft or one the
+   * applicant uploaded through the API; anything else is refused (`file_id`), and nothing is saved.
    */
-  async saveDraft(applicant: Applicant, id: string, answers: Record<string, unknown>, page: string | null, prefill?: PrefilledSource[]): Promise<Application> {
+  async saveDraft(applicant: Applicant, id: string, answers: Record<string, unknown>, page: string | null, prefill?: PrefilledSource[], uploads: Record<string, Upload> = {}): Promise<Application> {
     return this.db.transaction().execute(async (trx) => {
       const r = await this.own(trx, applicant, id);
       if (r.status !== 'draft' && r.status !== 'changes_requested') throw conflict('not_a_draft', 'این درخواست ثبت شده است و پاسخ‌های آن را اکنون نمی‌توان تغییر داد.', 'This application has been submitted; its answers cannot be changed now.');
       const now = this.now();
-      const merged = { ...(JSON.parse(r.answers) as Record<string, unknown>), ...answers };
+      const before = JSON.parse(r.answers) as Record<string, unknown>;
+      const fileFields = await this.fileFieldsOf(r.service_code, r.service_version, trx);
+      const stored = await this.storeFiles(trx, applicant, id, fileFields, before, answers, uploads);
+      const merged = { ...before, ...answers, ...stored };
       for (const [k, v] of Object.entries(answers)) if (v === undefined) delete merged[k];
       const ok = await store.update(trx, id, r.rev, {
         answers: JSON.stringify(merged),
@@ -182,8 +194,98 @@ export class Applications {
         ...(r.status === 'draft' ? { expires_at: new Date(now.getTime() + this.draftDays * DAY_MS).toISOString() } : {}),
       });
       if (!ok) throw conflict('changed_meanwhile', 'این درخواست هم‌زمان تغییر کرد؛ صفحه را دوباره باز کنید.', 'The application changed meanwhile; open the page again.');
+      // A draft's file replaced or removed is nobody's any more. (After a request for changes the old one stays: the caseworker compares.)
+      if (r.status === 'draft' && this.o.files) {
+        for (const f of Object.keys(fileFields)) {
+          const old = before[f];
+          if (typeof old === 'string' && old !== merged[f] && (await this.o.files.meta(old, trx))?.owner === draftFiles(id)) await this.o.files.remove(old, trx);
+        }
+      }
       return store.toApplication((await store.row(trx, id))!);
     });
+  }
+
+  /** A form's file fields, by name, for the service version an application is made under. */
+  private async fileFieldsOf(code: string, version: number, executor: Executor): Promise<Record<string, FieldDefinition>> {
+    if (!this.o.forms.fileFields) return {};
+    const s = await this.delivered(code, version, executor).catch(() => null);
+    return s ? this.o.forms.fileFields(s.delivery.form) : {};
+  }
+
+  /** Stores a page's uploads and checks its other file answers (see saveDraft); the stored ids by field. */
+  private async storeFiles(trx: Executor, applicant: Applicant, id: string, fileFields: Record<string, FieldDefinition>, before: Record<string, unknown>, answers: Record<string, unknown>, uploads: Record<string, Upload>): Promise<Record<string, string>> {
+    const errors: FieldError[] = [];
+    let status = 400;
+    for (const [name, v] of Object.entries(answers)) {
+      const def = fileFields[name];
+      if (!def || v === undefined || name in uploads || v === before[name]) continue;
+      if (v === PENDING_UPLOAD || typeof v !== 'string' || !(await this.fileOf(trx, v, [draftFiles(id), personFiles(applicant.nationalCode)]))) errors.push(fieldError(name, def, 'file_id'));
+    }
+    const stored: Record<string, string> = {};
+    for (const [name, upload] of Object.entries(uploads)) {
+      const def = fileFields[name];
+      if (!def || !this.o.files) {
+        errors.push({ field: name, code: 'unknown_field', message: { fa: 'این پرسش پرونده نمی‌پذیرد.', en: 'This question does not take a file.' } });
+        continue;
+      }
+      try {
+        stored[name] = (await this.o.files.put(trx, { bytes: upload.bytes, name: upload.name, owner: draftFiles(id) })).id;
+      } catch (e) {
+        if (!(e instanceof AppError) || e.status >= 500) throw e;
+        // The store's own words (they name what the content is), with the field's code.
+        errors.push({ field: name, code: fileProblemCode(e.code), message: e.messages });
+        status = Math.max(status, e.status);
+      }
+    }
+    if (errors.length) throw new AppError(status, 'invalid_answers', { fa: 'برخی پاسخ‌ها درست نیستند.', en: 'Some answers are not valid.' }, errors);
+    return stored;
+  }
+
+  /** The stored file, if it belongs to one of `owners`. */
+  private async fileOf(executor: Executor, fileId: string, owners: string[]): Promise<AttachmentMeta | null> {
+    const meta = this.o.files && /^[0-9a-f-]{36}$/.test(fileId) ? await this.o.files.meta(fileId, executor) : null;
+    return meta && owners.includes(meta.owner) ? meta : null;
+  }
+
+  /** The applicant's file answers that name no file of theirs (the API's answers). */
+  private async foreignFiles(executor: Executor, applicant: Applicant, s: Delivered, answers: Record<string, unknown>): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    for (const [name, def] of Object.entries(this.o.forms.fileFields?.(s.delivery.form) ?? {})) {
+      const v = answers[name];
+      if (v !== undefined && (typeof v !== 'string' || !(await this.fileOf(executor, v, [personFiles(applicant.nationalCode)])))) errors.push(fieldError(name, def, 'file_id'));
+    }
+    return errors;
+  }
+
+  /** Stores a file the applicant uploads through the API, theirs to name in their applications. */
+  async upload(applicant: Applicant, upload: Upload): Promise<AttachmentMeta> {
+    if (!this.o.files) throw new AppError(503, 'files_not_configured', { fa: 'بارگذاری پرونده در این درگاه راه‌اندازی نشده است.', en: 'File uploads are not configured on this platform.' });
+    return this.o.files.put(this.db, { bytes: upload.bytes, name: upload.name, owner: personFiles(applicant.nationalCode) });
+  }
+
+  /** The stored files an application's answers name, by id (a file since removed is left out). */
+  async attachments(application: Pick<Application, 'service' | 'serviceVersion' | 'answers'>): Promise<Map<string, AttachmentMeta>> {
+    const out = new Map<string, AttachmentMeta>();
+    if (!this.o.files) return out;
+    for (const name of Object.keys(await this.fileFieldsOf(application.service, application.serviceVersion, this.db))) {
+      const v = application.answers[name];
+      const meta = typeof v === 'string' && /^[0-9a-f-]{36}$/.test(v) ? await this.o.files.meta(v) : null;
+      if (meta) out.set(meta.id, meta);
+    }
+    return out;
+  }
+
+  /** One attachment of the applicant's own application, with its bytes; null when its answers name no such file. */
+  async attachment(applicant: Applicant, id: string, fileId: string): Promise<(AttachmentMeta & { bytes: Buffer }) | null> {
+    const r = await this.own(this.db, applicant, id);
+    const named = await this.attachments(store.toApplication(r));
+    return named.has(fileId) ? ((await this.o.files?.get(fileId)) ?? null) : null;
+  }
+
+  /** Removes the files of drafts about to be deleted (the daily purge). */
+  async removeDraftFiles(executor: Executor, ids: string[]): Promise<void> {
+    if (!this.o.files) return;
+    for (const id of ids) for (const f of await this.o.files.list(draftFiles(id), executor)) await this.o.files.remove(f.id, executor);
   }
 
   /** Every problem of the answers against the form of the version the application is made under. */
@@ -200,6 +302,10 @@ export class Applications {
     const r0 = await this.own(this.db, applicant, id);
     const s = await this.delivered(r0.service_code, r0.service_version);
     return this.db.transaction().execute(async (trx) => {
+      // The row's lock first (an update that changes nothing): on PostgreSQL a second submit of the same
+      // draft waits here until the first commits, then reads it submitted. Without it both read "draft"
+      // and the slower one failed on the revision check, an error for a double click.
+      await trx.updateTable('applications').set((eb) => ({ rev: eb.ref('rev') })).where('id', '=', id).execute();
       const r = await this.own(trx, applicant, id);
       // A second click on "submit" finds it submitted: the same application, not an error and not a second one.
       if (r.status !== 'draft') return store.toApplication(r);
@@ -228,6 +334,8 @@ export class Applications {
     if (seen) return seen;
     const s = await this.delivered(service);
     const checked = this.checkAnswers(s, answers);
+    const foreign = await this.foreignFiles(this.db, applicant, s, checked);
+    if (foreign.length) throw invalid('invalid_answers', 'برخی پاسخ‌ها درست نیستند.', 'Some answers are not valid.', foreign.map((e) => ({ field: e.field, code: e.code, message: e.message })));
     try {
       return await this.db.transaction().execute(async (trx) => {
         await this.checkDailyLimit(trx, applicant, s.code);

@@ -6,6 +6,7 @@ import type { Clock, WorkingDayCalendar, JobScheduler } from './ports.js';
 import * as store from './store.js';
 import type { Executor } from './store.js';
 import { JOBS } from './jobs.js';
+import { QUEUE_STATUSES } from './migrations.js';
 
 /**
  * The agency's back office: a caseworker of one organisation sees that organisation's queue (its
@@ -62,7 +63,9 @@ export class Casework {
 
   /**
    * The queue: the organisation's applications (the authority: every agency's), escalated and overdue
-   * first, then by deadline, keyset-paged so page 5,000 costs what page 1 does.
+   * first, then by deadline, keyset-paged so page 5,000 costs what page 1 does. The order is the
+   * database's `queue_order` (migrations.ts), then deadline, then id, all ascending: each page is read
+   * from an index in order, never sorted.
    */
   async queue(actor: CaseActor, f: QueueFilter = {}): Promise<{ items: Application[]; next: string | null }> {
     const limit = Math.min(Math.max(f.limit ?? 25, 1), 100);
@@ -71,25 +74,20 @@ export class Casework {
     }
     let q = this.db.selectFrom('applications').selectAll();
     if (actor.organization !== null) q = q.where('organization', '=', actor.organization);
-    q = f.status ? q.where('status', '=', f.status) : q.where('status', 'in', ['submitted', 'in_review', 'changes_requested']);
-    if (f.overdueOnly) q = q.where('overdue', '>', 0);
+    if (f.status) q = q.where('status', '=', f.status);
+    // Open work (the default: QUEUE_STATUSES) is queue_order <= 0, any other status <= 100; overdue work sorts before on-time work.
+    // Work without a deadline has no queue_order and is in no queue (queued work always has one: a paused one keeps it).
+    const onTime = !f.status || (QUEUE_STATUSES as readonly string[]).includes(f.status) ? 0 : 100;
+    q = q.where('queue_order', f.overdueOnly ? '<' : '<=', onTime);
     if (f.assignedTo) q = q.where('assigned_to', '=', f.assignedTo);
     if (f.service) q = q.where('service_code', '=', f.service);
-    // Sort key: overdue level descending, then deadline ascending (none last), then id.
+    // The cursor names the last item as [overdue, deadline, id] (as it always has); the next page starts after its place.
     const c = store.decodeCursor(f.cursor);
     if (c && typeof c[0] === 'number' && typeof c[1] === 'string' && typeof c[2] === 'string') {
       const [ov, dl, id] = c as [number, string, string];
-      q = q.where((eb) =>
-        eb.or([
-          eb('overdue', '<', ov),
-          eb.and([eb('overdue', '=', ov), eb('deadline', '>', dl)]),
-          eb.and([eb('overdue', '=', ov), eb('deadline', '=', dl), eb('id', '>', id)]),
-        ]),
-      );
+      q = q.where((eb) => eb(eb.refTuple('queue_order', 'deadline', 'id'), '>', eb.tuple(onTime - ov, dl, id)));
     }
-    // Queued work always has a deadline (a paused one keeps the one it had), so the keyset never meets a null.
-    q = q.where('deadline', 'is not', null);
-    const rows = await q.orderBy('overdue', 'desc').orderBy('deadline', 'asc').orderBy('id', 'asc').limit(limit + 1).execute();
+    const rows = await q.orderBy('queue_order', 'asc').orderBy('deadline', 'asc').orderBy('id', 'asc').limit(limit + 1).execute();
     const items = rows.slice(0, limit).map(store.toApplication);
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? store.encodeCursor([last.overdue, last.deadline, last.id]) : null };

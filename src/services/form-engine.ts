@@ -1,4 +1,4 @@
-import { checkDefinition, compileForm, validateAnswers, visibleAnswers, type CompiledForm } from './forms/index.js';
+import { checkDefinition, compileForm, validateAnswers, visibleAnswers, type CompiledForm, type FieldDefinition } from './forms/index.js';
 import type { FormEngine } from './ports.js';
 
 /**
@@ -33,6 +33,10 @@ export class CompiledForms implements FormEngine {
 
   fields(form: unknown): string[] {
     return Object.keys(this.compiled(form).fields);
+  }
+
+  fileFields(form: unknown): Record<string, FieldDefinition> {
+    return Object.fromEntries(Object.entries(this.compiled(form).fields).filter(([, def]) => def.kind === 'file'));
   }
 
   validate(form: unknown, answers: Record<string, unknown>) {

@@ -6,7 +6,7 @@ import { Casework } from './casework.js';
 import { deliveryProblems } from './definition.js';
 import { CompiledForms } from './form-engine.js';
 import { applicationJobHandlers, JOBS } from './jobs.js';
-import type { Clock, DocumentIssuer, JobScheduler, Refunds, WorkingDayCalendar } from './ports.js';
+import type { AttachmentStore, Clock, DocumentIssuer, JobScheduler, Refunds, WorkingDayCalendar } from './ports.js';
 
 export { serviceMigrations } from './migrations.js';
 export { Applications, type Delivered } from './applications.js';
@@ -18,6 +18,8 @@ export { readPrefill, PrefillFailed, type RegistryReader } from './prefill.js';
 export { formatTrackingCode, parseTrackingCode } from './tracking-code.js';
 export { serviceApiRoutes, type ServiceApiOptions } from './routes.js';
 export { CompiledForms } from './form-engine.js';
+export { MAX_ATTACHMENT_BYTES, PENDING_UPLOAD, uploadProblem, type Upload } from './attachments.js';
+export type { AttachmentMeta, AttachmentStore } from './ports.js';
 
 /** Registers a job handler; the platform's durable jobs (src/platform/jobs) in production. */
 export interface JobRegistry extends JobScheduler {
@@ -32,6 +34,8 @@ export interface OnlineServicesOptions {
   messages: OutboundMessages;
   documents: DocumentIssuer | null;
   refunds: Refunds | null;
+  /** Stored attachments (src/platform/files): the answers of forms' file fields. */
+  files?: AttachmentStore | null;
   publicUrl: string;
 }
 
@@ -53,7 +57,7 @@ export class OnlineServices {
       version: (code: string, version?: number, executor?: Kysely<any>) => o.catalog.serviceVersion(code, version, executor),
       organizationName: (code: string): Localized | undefined => o.catalog.read.organization(code)?.name,
     };
-    this.applications = new Applications(db, { clock: o.clock, calendar: o.calendar, jobs: o.jobs, definitions, forms: this.forms });
+    this.applications = new Applications(db, { clock: o.clock, calendar: o.calendar, jobs: o.jobs, definitions, forms: this.forms, files: o.files });
     this.casework = new Casework(this.applications, { clock: o.clock, calendar: o.calendar, jobs: o.jobs });
     o.catalog.deliveries.register((delivery, _service, ctx) =>
       deliveryProblems(delivery, {

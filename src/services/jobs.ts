@@ -122,7 +122,12 @@ export function applicationJobHandlers(d: JobDeps): Record<string, Handler> {
 
     /** Drafts untouched for their keeping period are removed (the applicant was told how long they are kept). */
     async [JOBS.purgeDrafts]() {
-      await db.deleteFrom('applications').where('status', '=', 'draft').where('expires_at', '<', at()).execute();
+      const now = at();
+      await db.transaction().execute(async (trx) => {
+        const gone = await trx.deleteFrom('applications').where('status', '=', 'draft').where('expires_at', '<', now).returning('id').execute();
+        // Their attachments go with them: a file uploaded on a draft's page is that draft's alone.
+        await d.apps.removeDraftFiles(trx, gone.map((r) => r.id));
+      });
       await d.jobs.schedule(db, JOBS.purgeDrafts, {}, { runAt: new Date(d.clock.now().getTime() + 86_400_000), key: 'daily' });
     },
   };

@@ -1,5 +1,18 @@
+import { sql } from 'kysely';
 import type { PortableMigration } from '../platform/migrations.js';
 import { withId } from '../platform/migrations.js';
+
+/** The statuses of work waiting for the agency: an agency's queue shows these by default. */
+export const QUEUE_STATUSES = ['submitted', 'in_review', 'changes_requested'] as const;
+
+/**
+ * Where an application sorts in a queue (`queue_order`, computed by the database): the open work of
+ * QUEUE_STATUSES first, escalated before overdue before on time (−overdue: −2, −1, 0), then every
+ * other status the same way (100 − overdue); null without a deadline, which no queue lists. The queue's
+ * order is then (queue_order, deadline, id), all ascending, so the indexes below hand it out in order
+ * and a page is read, not sorted: "open work" is `queue_order <= 0`, its overdue part `< 0`.
+ */
+export const QUEUE_ORDER_SQL = `case when deadline is null then null when status in (${QUEUE_STATUSES.map((s) => `'${s}'`).join(', ')}) then -overdue else 100 - overdue end`;
 
 /** Online applications: the application, its history (events), and the idempotency keys of submissions. */
 export const serviceMigrations: PortableMigration[] = [
@@ -74,6 +87,26 @@ export const serviceMigrations: PortableMigration[] = [
         .execute();
     },
   },
+  {
+    // At 1,000,000 applications the queue read every open application of the agency and sorted them
+    // for each page: its order (overdue descending, deadline ascending) matched no index, and its three
+    // statuses were three ranges of the old one. docs/benchmarks.md, "Online applications".
+    name: '20261207-61-services-queue-order',
+    async up(db, dialect) {
+      // SQLite adds a generated column only as VIRTUAL (computed when read; its indexes store it).
+      const kind = dialect === 'postgres' ? 'stored' : 'virtual';
+      await sql`alter table applications add column queue_order integer generated always as (${sql.raw(QUEUE_ORDER_SQL)}) ${sql.raw(kind)}`.execute(db);
+      // An agency's open work (and its overdue part), in queue order.
+      await db.schema.createIndex('applications_queue_open').on('applications').columns(['organization', 'queue_order', 'deadline', 'id']).execute();
+      // An agency's applications of one status, in queue order.
+      await db.schema.createIndex('applications_queue_status').on('applications').columns(['organization', 'status', 'queue_order', 'deadline', 'id']).execute();
+      // The authority's list: every agency's overdue work, in queue order.
+      await db.schema.createIndex('applications_queue_all').on('applications').columns(['queue_order', 'deadline', 'id']).execute();
+      // Replaced by applications_queue_status and applications_queue_all; nothing else reads by them.
+      await db.schema.dropIndex('applications_queue').execute();
+      await db.schema.dropIndex('applications_overdue').execute();
+    },
+  },
 ];
 
 export interface ApplicationTables {
@@ -106,6 +139,8 @@ export interface ApplicationTables {
     decided_at: string | null;
     expires_at: string | null;
     rev: number;
+    /** Computed by the database (QUEUE_ORDER_SQL); never written. */
+    queue_order: import('kysely').GeneratedAlways<number | null>;
   };
   application_events: {
     id: import('kysely').Generated<number>;

@@ -1,4 +1,5 @@
 import type { Localized, ServiceData } from '../catalog/index.js';
+import type { FieldDefinition } from './forms/index.js';
 import type { Executor } from './store.js';
 
 /**
@@ -61,9 +62,35 @@ export interface FormEngine {
   check(form: unknown): Array<{ path: string; reason: string }>;
   /** The names of a (valid) form's fields. */
   fields(form: unknown): string[];
+  /** A (valid) form's file fields (attachments), by name; without it, a form is taken to have none. */
+  fileFields?(form: unknown): Record<string, FieldDefinition>;
   /**
    * Every problem of a whole set of answers at once; answers on pages hidden by a condition are
    * dropped from `answers`, unknown fields are problems.
    */
   validate(form: unknown, answers: Record<string, unknown>): { answers: Record<string, unknown>; errors: Array<{ field: string; code: string; message: Localized }> };
+}
+
+/**
+ * Stored attachments (src/platform/files' FileStore): checked by content, kept in the database, handed
+ * out by id to whoever the caller allows. `put` with the caller's transaction stores the file with the
+ * change that refers to it.
+ */
+export interface AttachmentStore {
+  put(executor: Executor, file: { bytes: Uint8Array; name: string; owner: string }): Promise<AttachmentMeta>;
+  get(id: string, executor?: Executor): Promise<(AttachmentMeta & { bytes: Buffer }) | null>;
+  meta(id: string, executor?: Executor): Promise<AttachmentMeta | null>;
+  list(owner: string, executor?: Executor): Promise<AttachmentMeta[]>;
+  remove(id: string, executor?: Executor): Promise<boolean>;
+}
+
+export interface AttachmentMeta {
+  id: string;
+  /** Who it belongs to: `application:{id}` (uploaded on a page of that draft) or `person:{nationalCode}` (through the API). */
+  owner: string;
+  /** The uploaded name, cleaned: for display only. */
+  name: string;
+  /** As recognised from the content: application/pdf, image/jpeg or image/png. */
+  mediaType: string;
+  size: number;
 }

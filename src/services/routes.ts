@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, invalid } from '../platform/errors.js';
+import { acceptMultipartForms, readMultipart } from '../platform/multipart.js';
+import { MAX_ATTACHMENT_BYTES } from './attachments.js';
 import type { Applications, Delivered } from './applications.js';
 import type { Casework, CaseActor } from './casework.js';
 import { STATUSES, type Applicant, type Application, type HistoryEntry, type PrefilledSource } from './model.js';
@@ -71,6 +73,7 @@ function view(a: Application) {
 }
 
 export async function serviceApiRoutes(app: FastifyInstance, o: ServiceApiOptions): Promise<void> {
+  await acceptMultipartForms(app);
   const docs = async (id: string) => (await o.documentsOf(id)).map((d) => ({ id: d.id, url: `${o.publicUrl}/account/documents/${d.id}.pdf`, verifyUrl: `${o.publicUrl}/verify/${d.id}` }));
   const tag = { tags: ['applications'] };
 
@@ -81,12 +84,40 @@ export async function serviceApiRoutes(app: FastifyInstance, o: ServiceApiOption
     return { service: s.code, version: s.version, schema: form.schema, pages: form.pages, prefill: await o.prefill(who, s, {}) };
   });
 
+  // A file for a form's file field: its id is then the field's answer in POST /api/v1/applications (the person's own files only).
+  const fileView = { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, name: { type: 'string' }, type: { type: 'string', enum: ['application/pdf', 'image/jpeg', 'image/png'] }, size: { type: 'integer' } } } as const;
+  app.post(
+    '/api/v1/files',
+    {
+      schema: {
+        ...tag,
+        summary: 'Upload a file to attach (multipart/form-data, one part named "file"): PDF, JPEG or PNG by its content, at most 5 MB; answer a file field with the id',
+        consumes: ['multipart/form-data'],
+        body: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary', description: 'The file; its name is kept for display only.' } } },
+        response: { 201: fileView },
+      },
+      // The body is read by the handler (after the token is checked), not parsed before it: only the documentation uses the schema.
+      validatorCompiler: () => () => true,
+    },
+    async (req, reply) => {
+      const who = await o.citizen(req, reply);
+      if (!req.isMultipart()) throw new AppError(415, 'multipart_expected', { fa: 'پرونده را با multipart/form-data و در بخشی به نام file بفرستید.', en: 'Send the file as multipart/form-data, in a part named "file".' });
+      const form = await readMultipart(req, { files: 1, fileBytes: MAX_ATTACHMENT_BYTES, fields: 5 });
+      if (form.problem) throw form.problem;
+      const file = form.files[0];
+      if (!file || file.field !== 'file') throw invalid('file_missing', 'پرونده‌ای در بخش file فرستاده نشد.', 'No file was sent in a part named "file".');
+      if (file.truncated) throw new AppError(413, 'file_too_large', { fa: 'فایل بزرگ‌تر از ۵ مگابایت است.', en: 'The file is larger than 5 MB.' }, { max: MAX_ATTACHMENT_BYTES });
+      const stored = await o.applications.upload(who, { name: file.filename, bytes: file.bytes });
+      return reply.status(201).send({ id: stored.id, name: stored.name, type: stored.mediaType, size: stored.size });
+    },
+  );
+
   app.post<{ Body: { service: string; answers: Record<string, unknown> } }>(
     '/api/v1/applications',
     {
       schema: {
         ...tag,
-        summary: 'Submit an application (send an Idempotency-Key header: the same key again returns the same application)',
+        summary: 'Submit an application (send an Idempotency-Key header: the same key again returns the same application); a file field is answered with the id of a file you uploaded (POST /api/v1/files)',
         headers: { type: 'object', required: ['idempotency-key'], properties: { 'idempotency-key': { type: 'string', minLength: 8, maxLength: 128 } } },
         body: { type: 'object', additionalProperties: false, required: ['service', 'answers'], properties: { service: { type: 'string', maxLength: 64 }, answers: { type: 'object' } } },
       },

@@ -47,7 +47,7 @@ export async function byTrackingCode(db: Executor, code: string): Promise<Row | 
  * `from`): false means someone else changed it first, and the caller reports a conflict instead of
  * overwriting their decision.
  */
-export async function update(db: Executor, id: string, rev: number, changes: Partial<Row>, from?: readonly Status[]): Promise<boolean> {
+export async function update(db: Executor, id: string, rev: number, changes: Partial<Omit<Row, 'queue_order'>>, from?: readonly Status[]): Promise<boolean> {
   let q = db
     .updateTable('applications')
     .set({ ...changes, rev: rev + 1 })

@@ -56,8 +56,8 @@ export interface WebDeps {
   /** Stored attachments (the back office offers an application's for download). */
   files?: ConsoleOptions['files'];
   payments?: Payments;
-  /** Issued documents, for "my documents" and the holder's downloads. */
-  documents?: HolderDocuments;
+  /** Issued documents, for "my documents" and the holder's downloads, and the console's pages that revoke them. */
+  documents?: HolderDocuments & NonNullable<ConsoleOptions['documents']>;
 }
 
 /** Error pages for browsers, in the language of the requested address. */
@@ -153,5 +153,6 @@ export async function registerWeb(app: FastifyInstance, deps: WebDeps, registerA
     audit: (entry) => writeAudit(deps.database.db, entry),
     services: deps.services,
     files: deps.files,
+    documents: deps.documents,
   });
 }

@@ -10,11 +10,14 @@ import { verifyAuditLog } from './verify.js';
  * ("Exchange audit log").
  */
 export type { ExchangeAuditRecord } from './record.js';
-export { ExchangeAuditLog, type ExchangeAuditLogOptions, type AuditWriterMetrics } from './log.js';
+export { ExchangeAuditLog, type ExchangeAuditLogOptions, type AuditWriterMetrics, type AuditLogObserver } from './log.js';
 export { exchangeAuditMigrations } from './migrations.js';
 export { AUDIT_SEAL_KEY_KEEP_SECONDS, SEAL_PURPOSE, rotateAuditSealKey } from './seal.js';
 export type { VerifyResult, AuditProblem } from './verify.js';
 export type { AuditStats, StatsRow, StatsDimension, AccessOptions, AccessRecord } from './stats.js';
+export { archiveAuditLog, type ArchiveOptions, type ArchiveResult, type ArchivedFile } from './archive.js';
+export { auditSealKeys, verifyArchiveFile, verifyArchiveFiles, type ArchiveFileReport } from './archive-file.js';
+export { AUDIT_PARTITIONS_JOB, ensureCurrentPartitions, listPartitions, registerAuditPartitionsJob, type AuditPartition } from './partitions.js';
 
 /** Reading the log without writing to it: `audit verify`, `audit stats`, the data tracker. */
 export class ExchangeAuditReader {

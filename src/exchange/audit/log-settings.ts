@@ -25,6 +25,20 @@ export interface ExchangeAuditLogOptions {
    * record survives a power cut, not only a killed process; `normal` leaves it to the platform's setting.
    */
   sqliteSync?: 'full' | 'normal';
+  /** Told of every commit and failure (metrics); absent, nothing is measured. */
+  observer?: AuditLogObserver;
+}
+
+/** What the log tells an observer: counts and times only, never a record's content. */
+export interface AuditLogObserver {
+  /**
+   * A batch's records committed, `seconds` after the batch was handed to the database;
+   * `commitRecords` is the size of the transaction that held it, given once per transaction (several
+   * batches can share one on the SQLite writer thread), else null.
+   */
+  committed(c: { records: number; seconds: number; commitRecords: number | null }): void;
+  /** Records whose commit failed (their calls are answered 503). */
+  failed(records: number): void;
 }
 
 export interface AuditWriterMetrics {
@@ -36,6 +50,8 @@ export interface AuditWriterMetrics {
   failedBatches: number;
   /** Records appended and not yet taken into a batch. */
   queued: number;
+  /** Records taken into a batch and not yet committed or failed (queued + inFlight is the backlog). */
+  inFlight: number;
   /** Records chained again because a commit before theirs failed (never attempted, never lost). */
   rechained: number;
   largestBatch: number;

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 import { sql, type Kysely } from 'kysely';
 import { nowIso } from '../../platform/db.js';
 import type { KeyStore } from '../../platform/keys.js';
+import type { CheckOutcome } from '../../platform/readiness.js';
 import { GENESIS, chainBatch, toFields, type AuditRow, type ExchangeAuditRecord, type RecordFields } from './record.js';
 import { makeSeal } from './seal.js';
 import { SkippedBatch, SqliteAuditWriter, type Committed } from './sqlite-writer.js';
 import { accessesOf, auditStats, type AccessOptions, type StatsDimension } from './stats.js';
 import { chainHead, lastSeal, registerChain, storeBatch, type AuditDb, type SealRow } from './store.js';
 import { verifyAuditLog } from './verify.js';
-import { isUniqueViolation, positive, sizeBucket, type AuditWriterMetrics, type ExchangeAuditLogOptions } from './log-settings.js';
+import { tracingActive } from '../../platform/tracing/index.js';
+import { appendContext, detached, endCommitSpan, inCommitSpan, startCommitSpan } from './tracing.js';
+import { isUniqueViolation, positive, sizeBucket, type AuditLogObserver, type AuditWriterMetrics, type ExchangeAuditLogOptions } from './log-settings.js';
 
-export type { AuditWriterMetrics, ExchangeAuditLogOptions } from './log-settings.js';
+export type { AuditLogObserver, AuditWriterMetrics, ExchangeAuditLogOptions } from './log-settings.js';
 
 interface Pending {
   fields: RecordFields;
@@ -18,6 +22,8 @@ interface Pending {
   reject(e: unknown): void;
   /** Already tried again on a fresh chain after another process turned out to write this one (never a third time). */
   forked?: boolean;
+  /** The caller's trace context, while tracing is on: the commit span's parent or link (tracing.ts). */
+  ctx: Context | undefined;
 }
 
 /** A batch chained and ready to store: rows for the main connection, or one JSON text for the writer thread. */
@@ -82,8 +88,15 @@ export class ExchangeAuditLog {
   private sealWanted = false;
   private closed = false;
   private lastGroup = 0;
+  /** For `health()`: when a drain last started, a batch last committed or failed, and why (Date.now()). */
+  private drainStartedAt = 0;
+  private lastCommitAt = 0;
+  private lastFailure: { at: number; error: string } | null = null;
   private readonly timer: NodeJS.Timeout;
   private readonly m: AuditWriterMetrics;
+  private readonly observer: AuditLogObserver | undefined;
+  /** Records taken into a batch and not yet committed or failed. */
+  private inFlightRecords = 0;
 
   constructor(
     db: Kysely<any>,
@@ -102,7 +115,8 @@ export class ExchangeAuditLog {
     this.maxInFlight = positive(opts.maxInFlight, 2, 'maxInFlight');
     this.sqlite = dialect === 'sqlite';
     this.sqliteFull = this.sqlite && (opts.sqliteSync ?? 'full') === 'full';
-    this.m = { nodeId: node, chain: null, records: 0, batches: 0, failedBatches: 0, queued: 0, rechained: 0, largestBatch: 0, seals: 0, batchSizes: {}, writerThread: null };
+    this.observer = opts.observer;
+    this.m = { nodeId: node, chain: null, records: 0, batches: 0, failedBatches: 0, queued: 0, inFlight: 0, rechained: 0, largestBatch: 0, seals: 0, batchSizes: {}, writerThread: null };
     // While idle with unsealed records, seal once sealEveryMs has passed; under load the batches carry the seals.
     this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(1000, this.sealEveryMs / 2)));
     this.timer.unref();
@@ -118,7 +132,7 @@ export class ExchangeAuditLog {
       return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ fields, resolve, reject });
+      this.queue.push({ fields, resolve, reject, ctx: appendContext() });
       if (this.wake) this.wake();
       else this.kick();
     });
@@ -143,8 +157,25 @@ export class ExchangeAuditLog {
     this.sqliteWriter = undefined;
   }
 
+  /**
+   * For /readyz: down when closed, when its latest commit failed less than `recentMs` ago (a later
+   * commit, or that time passing without any call, clears it: a node taken out of the load balancer
+   * must be able to come back), or when records wait and nothing has been committed for `stallMs`.
+   */
+  health(now = Date.now(), o: { stallMs?: number; recentMs?: number } = {}): CheckOutcome {
+    const queued = this.queue.length;
+    const detail = { chain: this.chain ?? this.nodeId, queued, inFlight: this.inFlight.size, lastCommitAgoMs: this.lastCommitAt ? now - this.lastCommitAt : null };
+    if (this.closed) return { status: 'down', reason: 'the audit log is closed', ...detail };
+    const f = this.lastFailure;
+    if (f && f.at >= this.lastCommitAt && now - f.at < (o.recentMs ?? 30_000)) return { status: 'down', reason: `the last audit commit failed ${now - f.at} ms ago: ${f.error}`, ...detail };
+    const busy = queued > 0 || this.inFlight.size > 0 || this.running !== null;
+    const since = now - Math.max(this.lastCommitAt, this.drainStartedAt, f?.at ?? 0);
+    if (busy && since > (o.stallMs ?? 10_000)) return { status: 'down', reason: `${queued} record(s) waiting and no audit commit for ${since} ms`, ...detail };
+    return detail;
+  }
+
   metrics(): AuditWriterMetrics {
-    return { ...this.m, chain: this.chain, queued: this.queue.length, batchSizes: { ...this.m.batchSizes }, writerThread: this.sqliteWriter?.progress() ?? null };
+    return { ...this.m, chain: this.chain, queued: this.queue.length, inFlight: this.inFlightRecords, batchSizes: { ...this.m.batchSizes }, writerThread: this.sqliteWriter?.progress() ?? null };
   }
 
   verify(opts?: { pageSize?: number }) {
@@ -167,7 +198,10 @@ export class ExchangeAuditLog {
   }
 
   private kick(): void {
-    if (!this.running) this.running = this.drain();
+    if (this.running) return;
+    this.drainStartedAt = Date.now();
+    // Not in the context of the append that started it: the drain commits other calls' records too.
+    this.running = detached(() => this.drain());
   }
 
   private async drain(): Promise<void> {
@@ -188,14 +222,20 @@ export class ExchangeAuditLog {
       }
       if (this.maxWaitMs > 0 && this.queue.length < this.maxBatch && !this.closed) await new Promise((r) => setTimeout(r, this.maxWaitMs));
       const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlightRecords += batch.length;
       const epoch = this.epoch;
       let prepared: Prepared | null;
       try {
         prepared = await this.prepare(batch, await this.load());
       } catch (e) {
         // The chain's head could not be read (the database is unreachable): nothing was written.
+        this.lastFailure = { at: Date.now(), error: e instanceof Error ? e.message : String(e) };
         this.sealWanted = false;
-        if (batch.length) this.m.failedBatches++;
+        this.inFlightRecords -= batch.length;
+        if (batch.length) {
+          this.m.failedBatches++;
+          this.observer?.failed(batch.length);
+        }
         for (const p of batch) p.reject(e);
         continue;
       }
@@ -205,6 +245,7 @@ export class ExchangeAuditLog {
       }
       if (epoch !== this.epoch) {
         // A commit failed while this batch was being chained: chain it again on the reloaded head.
+        this.inFlightRecords -= batch.length;
         this.queue.unshift(...batch);
         continue;
       }
@@ -214,18 +255,28 @@ export class ExchangeAuditLog {
         this.lastSealAt = Date.now();
         this.sealWanted = false;
       }
+      const handedAt = this.observer ? performance.now() : 0;
+      const span = tracingActive() ? startCommitSpan(batch, { system: this.sqlite ? 'sqlite' : 'postgresql', chain: this.chain, sealed: prepared.seal !== null, thread: !!this.sqliteWriter }) : null;
       if (this.sqliteWriter) {
         const sent = this.sqliteWriter.write(prepared.text, prepared.seal, epoch).then(
-          (c) => this.committed(batch, prepared, c),
-          (e) => this.failed(batch, prepared, e, epoch),
+          (c) => {
+            endCommitSpan(span);
+            this.committed(batch, prepared, c, handedAt);
+          },
+          (e) => {
+            endCommitSpan(span, e);
+            this.failed(batch, prepared, e, epoch);
+          },
         );
         this.inFlight.add(sent);
         void sent.then(() => this.inFlight.delete(sent));
       } else {
         try {
-          await storeBatch(this.db, prepared.rows, prepared.seal, this.sqlite ? { sync: this.sqliteFull ? 'FULL' : null, restore: this.sqliteRestore ?? 1 } : null);
-          this.committed(batch, prepared, { group: this.lastGroup + 1, records: batch.length });
+          await inCommitSpan(span, () => storeBatch(this.db, prepared.rows, prepared.seal, this.sqlite ? { sync: this.sqliteFull ? 'FULL' : null, restore: this.sqliteRestore ?? 1 } : null));
+          endCommitSpan(span);
+          this.committed(batch, prepared, { group: this.lastGroup + 1, records: batch.length }, handedAt);
         } catch (e) {
+          endCommitSpan(span, e);
           this.failed(batch, prepared, e, epoch);
         }
       }
@@ -239,7 +290,10 @@ export class ExchangeAuditLog {
     this.running = null;
   }
 
-  private committed(batch: Pending[], p: Prepared, c: Committed): void {
+  private committed(batch: Pending[], p: Prepared, c: Committed, handedAt: number): void {
+    this.inFlightRecords -= batch.length;
+    if (this.observer && batch.length) this.observer.committed({ records: batch.length, seconds: (performance.now() - handedAt) / 1000, commitRecords: c.group !== this.lastGroup ? c.records : null });
+    this.lastCommitAt = Date.now();
     if (c.group !== this.lastGroup) {
       // Several batches may share one commit on the writer thread: count the commit once.
       this.lastGroup = c.group;
@@ -257,6 +311,7 @@ export class ExchangeAuditLog {
   }
 
   private failed(batch: Pending[], p: Prepared, e: unknown, epoch: number): void {
+    this.inFlightRecords -= batch.length;
     if (epoch === this.epoch) {
       // Its outcome rules the chain's head: read it again from the database before chaining more.
       this.epoch++;
@@ -273,9 +328,12 @@ export class ExchangeAuditLog {
     // A seal that could not be written is retried by the timer; records are rejected, never retried
     // behind the caller's back (it answers 5xx, and a client's retry makes a new record) — except once
     // on a fresh chain when another live process turned out to write this one.
+    this.lastFailure = { at: Date.now(), error: e instanceof Error ? e.message : String(e) };
     this.sealWanted = false;
     if (batch.length) this.m.failedBatches++;
     const retry = isUniqueViolation(e);
+    const rejected = retry ? batch.filter((x) => x.forked).length : batch.length;
+    if (rejected) this.observer?.failed(rejected);
     const again: Pending[] = [];
     for (const x of batch) {
       if (retry && !x.forked) again.push(x);

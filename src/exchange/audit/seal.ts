@@ -31,11 +31,26 @@ export async function makeSeal(keys: KeyStore, chain: string, seq: number, head:
   return { chain_id: chain, seq, head_hash: head, at, kid: key.kid, jws };
 }
 
-/** Checks a seal row; returns why it is bad, or null when its signature and its columns agree. */
+/** Finds a seal key's public key by its id; null when unknown. */
+export type SealKeyLookup = (kid: string) => Promise<KeyObject | null>;
+
+/**
+ * Checks a seal row; returns why it is bad, or null when its signature and its columns agree. Its keys
+ * come from the platform's key store, or (an archive file verified offline) from a lookup of its own.
+ */
 export class SealVerifier {
   private readonly publicKeys = new Map<string, KeyObject | null>();
+  private readonly lookup: SealKeyLookup;
 
-  constructor(private readonly keys: KeyStore) {}
+  constructor(keys: KeyStore | SealKeyLookup) {
+    this.lookup =
+      typeof keys === 'function'
+        ? keys
+        : async (kid) => {
+            const k = await keys.byKid(SEAL_PURPOSE, 'EdDSA', kid);
+            return k ? createPublicKey({ key: k.publicJwk, format: 'jwk' }) : null;
+          };
+  }
 
   async check(s: SealRow): Promise<string | null> {
     let kid: string | undefined;
@@ -62,10 +77,7 @@ export class SealVerifier {
   }
 
   private async key(kid: string): Promise<KeyObject | null> {
-    if (!this.publicKeys.has(kid)) {
-      const k = await this.keys.byKid(SEAL_PURPOSE, 'EdDSA', kid);
-      this.publicKeys.set(kid, k ? createPublicKey({ key: k.publicJwk, format: 'jwk' }) : null);
-    }
+    if (!this.publicKeys.has(kid)) this.publicKeys.set(kid, await this.lookup(kid));
     return this.publicKeys.get(kid)!;
   }
 }

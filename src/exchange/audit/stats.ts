@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { toRecord, type AuditRow, type ExchangeAuditRecord } from './record.js';
-import type { AuditDb } from './store.js';
+import { archivedBefore, type AuditDb } from './store.js';
 
 export type StatsDimension = 'service' | 'consumer' | 'provider';
 
@@ -17,6 +17,11 @@ export interface StatsRow {
 export interface AuditStats {
   since: string;
   until: string;
+  /**
+   * Records before this time (ISO) have been archived (`audit archive`) and are not counted here;
+   * null when nothing was. A window reaching back before it is incomplete, and says so.
+   */
+  archivedBefore: string | null;
   total: Omit<StatsRow, 'key'>;
   service: StatsRow[];
   consumer: StatsRow[];
@@ -61,7 +66,7 @@ export async function auditStats(db: AuditDb, opts: { since: Date | string; unti
   const until = new Date(opts.until ?? Date.now()).toISOString();
   const by = opts.by ?? ['service', 'consumer', 'provider'];
   const [total] = await grouped(db, null, since, until);
-  const out: AuditStats = { since, until, total: { calls: 0, errors: 0, p50Ms: 0, p95Ms: 0 }, service: [], consumer: [], provider: [] };
+  const out: AuditStats = { since, until, archivedBefore: await archivedBefore(db), total: { calls: 0, errors: 0, p50Ms: 0, p95Ms: 0 }, service: [], consumer: [], provider: [] };
   if (total) out.total = { calls: total.calls, errors: total.errors, p50Ms: total.p50Ms, p95Ms: total.p95Ms };
   for (const d of by) out[d] = await grouped(db, COLUMN[d], since, until);
   return out;
@@ -83,7 +88,7 @@ export type AccessRecord = ExchangeAuditRecord & { provider: string | null };
  * a record with resolved people is found through the index only, never by its subject, which is then
  * a plate or a postal code that may look like someone's national code.
  */
-export async function accessesOf(db: AuditDb, subject: string, opts: AccessOptions = {}): Promise<{ items: AccessRecord[]; total: number }> {
+export async function accessesOf(db: AuditDb, subject: string, opts: AccessOptions = {}): Promise<{ items: AccessRecord[]; total: number; archivedBefore: string | null }> {
   const limit = Math.min(Math.max(1, Math.trunc(opts.limit ?? 50)), 500);
   const offset = Math.max(0, Math.trunc(opts.offset ?? 0));
   let named = db.selectFrom('exchange_audit as a').where('a.subject', '=', subject).where('a.persons', 'is', null);
@@ -96,9 +101,10 @@ export async function accessesOf(db: AuditDb, subject: string, opts: AccessOptio
   // Each half ordered and cut at offset + limit on its own index, then merged: the page never needs either half whole.
   const head = offset + limit;
   const order = <T extends { orderBy: (...a: any[]) => any }>(q: T) => q.orderBy('a.at', 'desc').orderBy('a.chain_id').orderBy('a.seq', 'desc').limit(head);
-  const [a, b, n1, n2] = await Promise.all([order(named.selectAll('a')).execute(), order(resolved.selectAll('a')).execute(), count(named), count(resolved)]);
+  const [a, b, n1, n2, archived] = await Promise.all([order(named.selectAll('a')).execute(), order(resolved.selectAll('a')).execute(), count(named), count(resolved), archivedBefore(db)]);
   const rows = ([...a, ...b] as AuditRow[]).sort(newestFirst).slice(offset, head);
-  return { items: rows.map((r) => ({ ...toRecord(r), provider: r.provider })), total: Number(n1?.n ?? 0) + Number(n2?.n ?? 0) };
+  // What was archived is no longer here: the tracker says so rather than silently show less.
+  return { items: rows.map((r) => ({ ...toRecord(r), provider: r.provider })), total: Number(n1?.n ?? 0) + Number(n2?.n ?? 0), archivedBefore: archived };
 }
 
 /** at descending, then chain ascending, then sequence descending: the tracker's order. */

@@ -1,7 +1,8 @@
 import type { KeyStore } from '../../platform/keys.js';
-import { GENESIS, personsOf, providerOf, recordHash, type AuditRow } from './record.js';
+import { ChainCheck } from './chain-check.js';
+import { personsOf } from './record.js';
 import { SealVerifier } from './seal.js';
-import { allChains, indexedPersons, recordsOf, sealsOf, type AuditDb, type SealRow } from './store.js';
+import { allChains, checkpointSeal, checkpoints, indexedPersons, recordsOf, sealsOf, type ArchivedRow, type AuditDb, type SealRow } from './store.js';
 
 export interface AuditProblem {
   chain: string;
@@ -23,6 +24,12 @@ export interface VerifyResult {
   firstBad?: AuditProblem;
   /** The first problem of every broken chain (firstBad is the first of these). */
   problems: AuditProblem[];
+  /**
+   * Chains whose beginning was archived (`audit archive`): the records up to `upTo` are in archive
+   * files, the last of them `file` (SHA-256 `sha256`); the database's part of the chain was checked
+   * to link to the archive's last record, whose seal is kept. `audit verify --archive` checks the files.
+   */
+  archived: Array<{ chain: string; upTo: number; records: number; file: string; sha256: string; before: string }>;
 }
 
 const PAGE = 2000;
@@ -36,10 +43,13 @@ const PAGE = 2000;
 export async function verifyAuditLog(db: AuditDb, keys: KeyStore, opts: { pageSize?: number } = {}): Promise<VerifyResult> {
   const pageSize = opts.pageSize ?? PAGE;
   const seals = new SealVerifier(keys);
-  const out: VerifyResult = { ok: true, chains: 0, records: 0, seals: 0, unsealed: 0, problems: [] };
+  const out: VerifyResult = { ok: true, chains: 0, records: 0, seals: 0, unsealed: 0, problems: [], archived: [] };
+  const archived = await checkpoints(db);
   for (const chain of await allChains(db)) {
     out.chains++;
-    const problem = await verifyChain(db, chain, seals, pageSize, out);
+    const a = archived.get(chain);
+    if (a) out.archived.push({ chain, upTo: Number(a.last_seq), records: Number(a.records), file: a.file, sha256: a.file_sha256, before: a.before });
+    const problem = await verifyChain(db, chain, seals, pageSize, out, a);
     if (problem) out.problems.push(problem);
   }
   if (out.problems.length) {
@@ -49,48 +59,46 @@ export async function verifyAuditLog(db: AuditDb, keys: KeyStore, opts: { pageSi
   return out;
 }
 
-async function verifyChain(db: AuditDb, chain: string, verifier: SealVerifier, pageSize: number, out: VerifyResult): Promise<AuditProblem | null> {
-  const seals = sealsOf(db, chain, pageSize);
+async function verifyChain(db: AuditDb, chain: string, verifier: SealVerifier, pageSize: number, out: VerifyResult, archived: ArchivedRow | undefined): Promise<AuditProblem | null> {
+  const bad = (p: { seq: number; id: string | null; reason: string }): AuditProblem => ({ chain, ...p });
+  // After archiving, the chain in the database starts after the archive's last record, whose hash the
+  // checkpoint keeps with the seal that signs it: that seal is checked here, and the first record
+  // kept must link to it. Rows up to it still present (a run stopped while deleting) are not read.
+  const start = archived ? { seq: Number(archived.last_seq), hash: archived.last_hash } : undefined;
+  if (archived) {
+    const why = await verifier.check(checkpointSeal(archived));
+    if (why) return bad({ seq: start!.seq, id: null, reason: `the archive checkpoint's seal (records up to ${start!.seq}, in ${archived.file}): ${why}` });
+  }
+  const check = new ChainCheck(chain, start);
+  const seals = sealsOf(db, chain, pageSize, start?.seq);
   let seal: SealRow | undefined = (await seals.next()).value ?? undefined;
-  let expected = 1;
-  let prev = GENESIS;
-  let sealedUpTo = 0;
-  const bad = (seq: number, id: string | null, reason: string): AuditProblem => ({ chain, seq, id, reason });
 
-  for await (const page of recordsOf(db, chain, pageSize)) {
+  for await (const page of recordsOf(db, chain, pageSize, start?.seq)) {
     const indexed = await indexedPersons(db, chain, Number(page[0]!.seq), Number(page[page.length - 1]!.seq));
     for (const row of page) {
-      const seq = Number(row.seq);
-      if (seq !== expected) {
-        return bad(expected, null, expected === 1 ? `the chain's first ${seq - 1} record(s) are missing (it starts at ${seq}, ${row.id})` : `record(s) ${expected}…${seq - 1} are missing (deleted?) before ${seq} (${row.id})`);
+      const problem = check.record(row);
+      if (problem) {
+        if (archived && problem.id === null && check.expected === start!.seq + 1) problem.reason += ` after the archived part (records up to ${start!.seq} are in ${archived.file})`;
+        return bad(problem);
       }
-      if (row.prev_hash !== prev) return bad(seq, row.id, `prev_hash does not match the hash of record ${seq - 1} (re-ordered, inserted or forged)`);
-      // Integers may arrive as strings (PostgreSQL bigint without the platform's type parser): hash numbers.
-      const fields = { ...row, status: Number(row.status), latency_us: Number(row.latency_us), request_bytes: Number(row.request_bytes), response_bytes: Number(row.response_bytes) };
-      if (recordHash(chain, seq, row.prev_hash, fields as AuditRow) !== row.hash) return bad(seq, row.id, "the record's content does not match its hash (altered)");
-      if ((row.provider ?? null) !== providerOf(row.service)) return bad(seq, row.id, 'the provider column does not match the service (altered)');
+      const seq = Number(row.seq);
       // The tracker reads the index, not the hashed column: a person removed from it (or added) is tampering too.
-      if ((indexed.get(seq) ?? []).join(' ') !== personsOf(row.persons).join(' ')) return bad(seq, row.id, "the data tracker's index of the people this record names does not match the record (altered)");
+      if ((indexed.get(seq) ?? []).join(' ') !== personsOf(row.persons).join(' ')) return bad({ seq, id: row.id, reason: "the data tracker's index of the people this record names does not match the record (altered)" });
       out.records++;
       while (seal && Number(seal.seq) <= seq) {
-        const s: SealRow = seal;
-        if (Number(s.seq) < seq) return bad(Number(s.seq), null, `a seal names sequence ${s.seq}, out of order`);
-        const why = await verifier.check(s);
-        if (why) return bad(seq, row.id, `${why} (seal at ${s.at})`);
-        if (s.head_hash !== row.hash) return bad(seq, row.id, `the seal of ${s.at} signed a different head hash here (the chain was rewritten)`);
+        const sealProblem = await check.seal(seal, verifier);
+        if (sealProblem) return bad(sealProblem);
         out.seals++;
-        sealedUpTo = seq;
         seal = (await seals.next()).value ?? undefined;
       }
-      prev = row.hash;
-      expected++;
     }
   }
   const s: SealRow | undefined = seal;
+  const expected = check.expected;
   if (s) {
-    if (Number(s.seq) < 1) return bad(Number(s.seq), null, `a seal names sequence ${s.seq}, which cannot exist`);
-    return bad(expected, null, `the chain ends at ${expected - 1} but a seal of ${s.at} covers it up to ${s.seq}: records were removed from the end`);
+    if (Number(s.seq) < 1) return bad({ seq: Number(s.seq), id: null, reason: `a seal names sequence ${s.seq}, which cannot exist` });
+    return bad({ seq: expected, id: null, reason: `the chain ends at ${expected - 1} but a seal of ${s.at} covers it up to ${s.seq}: records were removed from the end` });
   }
-  out.unsealed += expected - 1 - sealedUpTo;
+  out.unsealed += expected - 1 - check.sealedUpTo;
   return null;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { DialectName } from '../db.js';
 import { conflict } from '../errors.js';
+import type { CheckOutcome } from '../readiness.js';
 import { JobStore, type ClaimedJob, type Executor, type FailedJob } from './store.js';
 
 /** What a handler is given: the payload as scheduled and which attempt this is (1 for the first). */
@@ -56,6 +57,12 @@ export interface JobStats {
   oldestDueLagMs: number | null;
 }
 
+/** How one run ended: done, to be retried, failed for good, or taken over by another node (lease lost). */
+export type JobRunResult = 'done' | 'retry' | 'failed' | 'lost';
+
+/** Told of every run on this node (metrics): the kind, never the payload. */
+export type JobRunObserver = (kind: string, result: JobRunResult, seconds: number) => void;
+
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const defaultBackoffMs = (attempt: number): number => Math.min(30_000 * 2 ** (attempt - 1), 3_600_000);
 
@@ -83,6 +90,11 @@ export class Jobs {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private lastPrune = -Infinity;
+  private observer: JobRunObserver | null = null;
+  /** For `health()` (Date.now()): when the loop started, when its latest pass began, and that pass's error if it failed. */
+  private startedAt = 0;
+  private lastPollAt = 0;
+  private lastPassError: string | null = null;
 
   constructor(
     db: Kysely<any>,
@@ -95,6 +107,11 @@ export class Jobs {
     this.batch = opts.batch ?? 10;
     this.keepDoneMs = opts.keepDoneMs ?? 7 * 86_400_000;
     this.leaseClock = opts.leaseClock ?? opts.clock;
+  }
+
+  /** Measures every run on this node from now on. */
+  observe(o: JobRunObserver): void {
+    this.observer = o;
   }
 
   /** The handler of one kind on this node; a node claims only kinds it has handlers for. */
@@ -125,13 +142,17 @@ export class Jobs {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.startedAt = Date.now();
     const tick = async () => {
       this.timer = null;
+      this.lastPollAt = Date.now();
       let claimed = 0;
       try {
         claimed = await this.track(this.runDue(this.batch));
         await this.pruneNowAndThen();
+        this.lastPassError = null;
       } catch (e) {
+        this.lastPassError = errorText(e);
         this.opts.log?.('job pass failed', { node: this.opts.nodeId, error: errorText(e) });
       }
       if (this.running) this.timer = setTimeout(tick, claimed >= this.batch ? 0 : this.pollMs);
@@ -152,6 +173,21 @@ export class Jobs {
     const claimed = await this.store.claim([...this.kinds.keys()], limit, this.opts.nodeId, this.opts.clock.nowIso(), { now: this.leaseClock.nowIso(), until: this.leaseEnd() });
     await Promise.all(claimed.map((job) => this.track(this.execute(job))));
     return claimed.length;
+  }
+
+  /**
+   * For /readyz: down when the loop is not started, when its latest pass failed, or when it has not
+   * polled for `max(10 × pollMs, leaseMs)` (a pass waits for the handlers it started, so a stuck one
+   * stops the loop).
+   */
+  health(now = Date.now()): CheckOutcome {
+    if (!this.running) return { status: 'down', reason: 'the job scheduler is not started' };
+    const since = now - (this.lastPollAt || this.startedAt);
+    const detail = { lastPollAgoMs: since };
+    if (this.lastPassError) return { status: 'down', reason: `the last poll failed: ${this.lastPassError}`, ...detail };
+    const limit = Math.max(10 * this.pollMs, this.leaseMs);
+    if (since > limit) return { status: 'down', reason: `no poll for ${since} ms (at most ${limit} expected)`, ...detail };
+    return detail;
   }
 
   async stats(): Promise<JobStats> {
@@ -196,6 +232,7 @@ export class Jobs {
     heartbeat.unref();
     let error: unknown = null;
     let failed = false;
+    const t0 = this.observer ? performance.now() : 0;
     try {
       await reg.handler({ id: job.id, kind: job.kind, key: job.key, payload: job.payload, attempt: job.attempt });
     } catch (e) {
@@ -214,6 +251,7 @@ export class Jobs {
       held = await this.store.fail(job, node, now.toISOString(), errorText(error), retryAt);
       this.opts.log?.(last ? 'job failed' : 'job will be retried', { node, id: job.id, kind: job.kind, attempt: job.attempt, retryAt, error: errorText(error) });
     }
+    this.observer?.(job.kind, !held ? 'lost' : !failed ? 'done' : job.attempt >= reg.maxAttempts ? 'failed' : 'retry', (performance.now() - t0) / 1000);
     // Another node took the job over after our lease expired; its run is the one that counts.
     if (!held) this.opts.log?.('job lease lost: its outcome here is dropped', { node, id: job.id, kind: job.kind, attempt: job.attempt, failed });
   }

@@ -18,7 +18,7 @@ const NAME = '^[a-z][a-zA-Z0-9_]{0,63}$';
 
 const errorCodes = [
   'required', 'invalid', 'too_long', 'too_short', 'not_a_number', 'not_whole', 'too_small', 'too_large', 'choice', 'too_few', 'too_many', 'pattern',
-  'date_incomplete', 'date_invalid', 'date_gregorian', 'date_too_early', 'date_too_late', 'national_code', 'postal_code', 'mobile', 'file_id', 'unknown_field',
+  'date_incomplete', 'date_invalid', 'date_gregorian', 'date_too_early', 'date_too_late', 'national_code', 'postal_code', 'mobile', 'file_id', 'file_type', 'file_too_large', 'file_empty', 'unknown_field',
 ];
 
 const field = {

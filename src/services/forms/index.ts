@@ -7,5 +7,5 @@ export { evaluate, findPage, firstPage, nextPage, previousPage, visibleAnswers, 
 export { mergePage, parsePage, type ParsedPage } from './parse.js';
 export { firstPageWithProblems, validateAnswers, type ValidateOptions } from './validate.js';
 export { KINDS, FILE_ID, parseNumber, parsePostalCode, type PostBody } from './fields/index.js';
-export { addressPartName } from './messages.js';
+export { addressPartName, fieldError, type MessageParams } from './messages.js';
 export { formatJalali, fromJalali, jalaliToIso, JALALI_MONTHS, parseJalali, toJalali, type JalaliDate } from './jalali.js';

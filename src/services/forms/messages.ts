@@ -19,6 +19,16 @@ export interface MessageParams {
   missing?: Array<'day' | 'month' | 'year'>;
   /** unknown_field: the name that was sent. */
   name?: string;
+  /** file_type: the media types accepted (`application/pdf` …). */
+  types?: string[];
+}
+
+const TYPE_NAMES: Record<string, string> = { 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG' };
+/** "PDF, JPEG or PNG" / «PDF، JPEG یا PNG». */
+function typeList(types: string[] | undefined, lang: 'fa' | 'en'): string {
+  const names = (types?.length ? types : Object.keys(TYPE_NAMES)).map((t) => TYPE_NAMES[t] ?? t);
+  if (names.length === 1) return names[0]!;
+  return `${names.slice(0, -1).join(lang === 'fa' ? '، ' : ', ')}${lang === 'fa' ? ' یا ' : ' or '}${names[names.length - 1]}`;
 }
 
 const PART_NAMES: Record<AddressPart, Localized> = {
@@ -113,6 +123,12 @@ function generic(code: ErrorCode, def: FieldDefinition | undefined, part: string
       return { fa: `${n.fa} باید شماره همراهی مانند ۰۹۱۲۳۴۵۶۷۸۹ باشد.`, en: `${N} must be a mobile number, like 09123456789.` };
     case 'file_id':
       return { fa: `پرونده ${n.fa} پیدا نشد؛ دوباره بارگذاری کنید.`, en: `The file for ${n.en} was not found. Upload it again.` };
+    case 'file_type':
+      return { fa: `${n.fa} باید پرونده ${typeList(p.types, 'fa')} باشد.`, en: `${N} must be a ${typeList(p.types, 'en')} file.` };
+    case 'file_too_large':
+      return { fa: `${n.fa} باید ${faNum(lim)} مگابایت یا کوچک‌تر باشد.`, en: `${N} must be ${lim} MB or smaller.` };
+    case 'file_empty':
+      return { fa: `پرونده‌ای که برای ${n.fa} انتخاب کرده‌اید خالی است.`, en: `The file you chose for ${n.en} is empty.` };
     case 'unknown_field':
       return { fa: `«${p.name ?? ''}» در این فرم پرسیده نشده است.`, en: `"${p.name ?? ''}" is not a question of this form.` };
     case 'invalid':

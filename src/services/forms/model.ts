@@ -54,6 +54,9 @@ export type ErrorCode =
   | 'postal_code'
   | 'mobile'
   | 'file_id'
+  | 'file_type'
+  | 'file_too_large'
+  | 'file_empty'
   | 'unknown_field';
 
 export interface FieldDefinition {

@@ -94,7 +94,7 @@ export function formStepPage(lang: Lang, o: { app: Application; service: Deliver
   });
 }
 
-export function checkPage(lang: Lang, o: { app: Application; service: Delivered; form: CompiledForm; csrf: string; errors?: FieldError[] }): string {
+export function checkPage(lang: Lang, o: { app: Application; service: Delivered; form: CompiledForm; csrf: string; errors?: FieldError[]; fileName?: (id: string) => string | undefined }): string {
   const t = strings(lang);
   const base = applicationsBase(lang);
   const changes = o.app.status === 'changes_requested';
@@ -110,7 +110,7 @@ ${o.errors?.length ? html`<div class="error-summary" role="alert" tabindex="-1">
 <p>${changes ? t.answerChangesLead : t.checkLead}</p>
 ${o.app.prefill.length ? html`<h2>${t.registryData}</h2>${registryData(lang, o.app, o.service)}` : ''}
 <h2>${t.yourAnswers}</h2>
-${renderAnswersSummary(o.form, o.app.answers, lang, (pageId) => `${base}/${o.app.id}/pages/${pageId}`)}
+${renderAnswersSummary(o.form, o.app.answers, lang, (pageId) => `${base}/${o.app.id}/pages/${pageId}`, { fileName: o.fileName })}
 ${changes
   ? html`<form method="post" action="${base}/${o.app.id}/answer">${csrfField(o.csrf)}<div class="form-group"><label for="message">${t.message}</label><textarea id="message" name="message" rows="4" maxlength="4000"></textarea></div><button class="button" type="submit">${t.sendAnswer}</button></form>`
   : html`<form method="post" action="${base}/${o.app.id}/submit">${csrfField(o.csrf)}${fee ? html`<p>${t.fee}: ${fmtCost(fee, lang)}</p>` : ''}<button class="button" type="submit">${fee ? t.submitPay : t.submit}</button></form>`}`,
@@ -123,6 +123,8 @@ export interface StatusPageInput {
   organizationName: (code: string) => string;
   history: HistoryEntry[];
   documents: Array<{ id: string }>;
+  /** The files the answers name (attachments), each to download. */
+  attachments?: Array<{ id: string; name: string; size: number }>;
   csrf: string;
   flash?: string;
   /** A form error (message, withdraw) to show at the top. */
@@ -159,6 +161,7 @@ ${a.status === 'changes_requested' ? html`<p class="inset">${t.deadlinePaused(di
 ${a.overdue > 0 && ['submitted', 'in_review'].includes(a.status) ? html`<p class="inset">${t.overdue}</p>` : ''}
 ${a.status === 'awaiting_payment' ? html`<form method="post" action="${base}/${a.id}/pay">${csrfField(o.csrf)}<button class="button" type="submit">${t.pay}</button></form>` : ''}
 ${a.status === 'draft' ? html`<p><a class="button" href="${base}/${a.id}/continue">${t.continueDraft}</a></p>` : ''}
+${o.attachments?.length ? html`<h2>${t.attachments}</h2><ul>${o.attachments.map((f) => html`<li><a href="${base}/${a.id}/files/${f.id}" download><span dir="auto">${f.name}</span></a> · ${t.fileSize(digits(String(Math.max(1, Math.round(f.size / 1024))), lang))}</li>`)}</ul>` : ''}
 ${o.documents.length ? html`<h2>${t.documents}</h2><ul>${o.documents.map((d) => html`<li><a href="${prefix(lang)}/account/documents/${d.id}.pdf">${t.download}</a> · <a href="${prefix(lang)}/verify/${d.id}">${t.verify}</a> · <bdi dir="ltr">${d.id}</bdi></li>`)}</ul>` : ''}
 <h2>${t.timeline}</h2>
 <ol class="timeline">${events.map(

@@ -3,11 +3,13 @@ import type { Catalog } from '../../catalog/index.js';
 import type { NationalIdentity } from '../../identity/index.js';
 import type { DatabaseHandle } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
+import { acceptMultipartForms, readMultipart, type MultipartForm } from '../../platform/multipart.js';
 import type { Payments } from '../../payments/index.js';
-import { readPrefill, type Applicant, type Application, type Delivered, type OnlineServices } from '../../services/index.js';
-import { firstPageWithProblems, findPage, mergePage, nextPage, parsePage, previousPage, visiblePages, type CompiledForm, type FieldError } from '../../services/forms/index.js';
+import { MAX_ATTACHMENT_BYTES, PENDING_UPLOAD, readPrefill, uploadProblem, type Applicant, type Application, type Delivered, type OnlineServices, type Upload } from '../../services/index.js';
+import { fieldError, firstPageWithProblems, findPage, mergePage, nextPage, parsePage, previousPage, visiblePages, type CompiledForm, type FieldError, type PageDefinition } from '../../services/forms/index.js';
 import { setFlash, takeFlash } from '../flash.js';
 import { pick, prefix, type Lang } from '../i18n.js';
+import { sendAttachment } from '../attachment.js';
 import { portalExchange } from '../portal-exchange.js';
 import { applicationsBase, checkPage, documentsPage, formStepPage, listPage, startPage, statusPage } from './pages.js';
 
@@ -16,7 +18,10 @@ import { applicationsBase, checkPage, documentsPage, formStepPage, listPage, sta
  * under `/account/applications/{id}/pages/{page}` (saved on the server at every page), "check your
  * answers", submission, payment, and the application's own page with its timeline, messages,
  * withdrawal and the answer to a request for changes. Every POST carries a CSRF token and answers
- * with a redirect to a page that can be refreshed.
+ * with a redirect to a page that can be refreshed. A page with a file field posts multipart/form-data:
+ * the files are read within limits made for that page (one file of at most 5 MB per file field),
+ * checked by content and stored with the page's answers, and the applicant downloads them again
+ * from `/account/applications/{id}/files/{file}`.
  */
 
 export interface ApplyOptions {
@@ -43,7 +48,18 @@ type Body = Record<string, string | string[] | undefined>;
 const FLASH = 'pj-application';
 const sendHtml = (reply: FastifyReply, body: string, status = 200) => reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
 
+/** Text fields a form page may post: its inputs (an address has several) and a few hidden ones. */
+const PAGE_FIELDS = 60;
+
+/** The problem of a multipart form that was not read to its end, on the page's file field when it has one. */
+function uploadRefusal(form: CompiledForm, page: PageDefinition, problem: AppError): FieldError {
+  const files = page.fields.filter((f) => form.fields[f]?.kind === 'file');
+  if (problem.code === 'upload_too_large' && files.length === 1) return fieldError(files[0]!, form.fields[files[0]!], 'file_too_large', { limit: MAX_ATTACHMENT_BYTES / (1024 * 1024) });
+  return { field: files[0] ?? '_form', code: 'invalid', message: problem.messages };
+}
+
 export async function applyRoutes(app: FastifyInstance, o: ApplyOptions): Promise<void> {
+  await acceptMultipartForms(app);
   const exchange = portalExchange(app, o);
   const { applications, forms } = o.services;
   const orgName = (lang: Lang) => (code: string) => {
@@ -75,6 +91,11 @@ export async function applyRoutes(app: FastifyInstance, o: ApplyOptions): Promis
       const { application, history } = await applications.mine(who, req.params.id);
       const service = await applications.delivered(application.service, application.serviceVersion);
       return { who, app: application, history, service, form: forms.compiled(service.delivery.form) };
+    };
+    /** The names of the files an application's answers name, for its pages. */
+    const fileNames = async (a: Application) => {
+      const files = await applications.attachments(a);
+      return (id: string) => files.get(id)?.name;
     };
     const toStatus = (reply: FastifyReply, id: string, flash?: string) => {
       if (flash) setFlash(reply, FLASH, `${base}/${id}`, flash, o.secureCookies);
@@ -112,7 +133,15 @@ export async function applyRoutes(app: FastifyInstance, o: ApplyOptions): Promis
     app.get<{ Params: { id: string }; Querystring: { payment?: string } }>(`${base}/:id`, { preHandler: signedIn }, async (req, reply) => {
       const { app: a, history, service } = await mine(req);
       const flash = takeFlash<string>(req, reply, FLASH, `${base}/${a.id}`) ?? (req.query.payment === 'verified' && a.fee.paidAt ? 'paymentDone' : req.query.payment === 'cancelled' || req.query.payment === 'failed' ? 'paymentCancelled' : undefined);
-      return sendHtml(reply, statusPage(lang, { app: a, serviceTitle: service.title, organizationName: orgName(lang), history, documents: await o.documents.forApplication(a.id), csrf: await reply.generateCsrf(), flash }));
+      const attachments = [...(await applications.attachments(a)).values()].map((f) => ({ id: f.id, name: f.name, size: f.size }));
+      return sendHtml(reply, statusPage(lang, { app: a, serviceTitle: service.title, organizationName: orgName(lang), history, documents: await o.documents.forApplication(a.id), attachments, csrf: await reply.generateCsrf(), flash }));
+    });
+
+    // An attachment of the applicant's own application: only a file its answers name; anything else is "not found".
+    app.get<{ Params: { id: string; file: string } }>(`${base}/:id/files/:file`, { preHandler: signedIn }, async (req, reply) => {
+      const file = /^[0-9a-f-]{36}$/.test(req.params.file) ? await applications.attachment(await applicantOf(req), req.params.id, req.params.file) : null;
+      if (!file) throw new AppError(404, 'not_found', { fa: 'این پرونده پیدا نشد.', en: 'This file was not found.' });
+      return sendAttachment(reply, file);
     });
 
     app.get(`${p}/account/documents`, { preHandler: signedIn }, async (req, reply) => {
@@ -152,21 +181,74 @@ export async function applyRoutes(app: FastifyInstance, o: ApplyOptions): Promis
       const { app: a, service, form } = await mine(req);
       editable(a);
       const page = pageOf(form, a, req.params.page);
-      return sendHtml(reply, formStepPage(lang, { app: a, service, form, page, csrf: await reply.generateCsrf(), backHref: backOf(form, a, page.id) }));
+      return sendHtml(reply, formStepPage(lang, { app: a, service, form, page, csrf: await reply.generateCsrf(), backHref: backOf(form, a, page.id), fileName: await fileNames(a) }));
     });
 
-    app.post<{ Params: { id: string; page: string }; Body: Body }>(`${base}/:id/pages/:page`, { preHandler: [signedIn, app.csrfProtection], config: { rateLimit } }, async (req, reply) => {
+    /** The page again with its problems (nothing saved). */
+    const pageAgain = async (reply: FastifyReply, a: Application, service: Delivered, form: CompiledForm, page: PageDefinition, errors: FieldError[], status: number, posted?: Record<string, string | string[]>) =>
+      sendHtml(reply, formStepPage(lang, { app: a, service, form, page, csrf: await reply.generateCsrf(), errors, posted, backHref: backOf(form, a, page.id), fileName: await fileNames(a) }), status);
+
+    /**
+     * A page posted as multipart/form-data is read before the CSRF check (its token is one of the
+     * form's fields), within the page's own limits: one file per file field, each at most 5 MB. A
+     * body too large or with too many parts shows the page again with the problem (413), nothing read
+     * further and nothing saved.
+     */
+    const uploaded = new WeakMap<FastifyRequest, MultipartForm>();
+    const readPage = async (req: FastifyRequest<{ Params: { id: string; page: string } }>, reply: FastifyReply) => {
+      if (!req.isMultipart()) return;
+      const { app: a, service, form } = await mine(req);
+      editable(a);
+      const page = pageOf(form, a, req.params.page);
+      const files = page.fields.filter((f) => form.fields[f]?.kind === 'file').length;
+      const read = await readMultipart(req, { files, fileBytes: MAX_ATTACHMENT_BYTES, fields: PAGE_FIELDS });
+      if (read.problem) return pageAgain(reply, a, service, form, page, [uploadRefusal(form, page, read.problem)], read.problem.status);
+      req.body = read.fields;
+      uploaded.set(req, read);
+    };
+
+    app.post<{ Params: { id: string; page: string }; Body: Body }>(`${base}/:id/pages/:page`, { preHandler: [signedIn, readPage, app.csrfProtection], config: { rateLimit } }, async (req, reply) => {
       const { who, app: a, service, form } = await mine(req);
       editable(a);
       const page = pageOf(form, a, req.params.page);
       const { _csrf: _ignored, ...body } = req.body ?? {};
-      const parsed = parsePage(form, page.id, body, a.answers);
-      if (parsed.errors.length) {
-        return sendHtml(reply, formStepPage(lang, { app: a, service, form, page, csrf: await reply.generateCsrf(), errors: parsed.errors, posted: parsed.posted, backHref: backOf(form, a, page.id) }), 400);
+      // Files: each checked by its content before anything is stored, so the page tells every problem at once.
+      const problems: FieldError[] = [];
+      let status = 400;
+      const uploads: Record<string, Upload> = {};
+      for (const f of uploaded.get(req)?.files ?? []) {
+        const def = form.fields[f.field];
+        if (!def || def.kind !== 'file' || !page.fields.includes(f.field) || f.field in uploads) {
+          problems.push({ field: def && page.fields.includes(f.field) ? f.field : '_form', code: 'invalid', message: { fa: 'این پرسش پرونده نمی‌پذیرد.', en: 'This question does not take a file.' } });
+          continue;
+        }
+        const problem = uploadProblem(f.field, def, { name: f.filename, bytes: f.bytes, truncated: f.truncated });
+        if (problem) {
+          problems.push(problem);
+          if (problem.code === 'file_too_large') status = 413;
+        } else uploads[f.field] = { name: f.filename, bytes: f.bytes };
       }
+      // A file field's answer is a new upload or the file already attached to this draft, never an id typed into the form.
+      for (const name of page.fields.filter((f) => form.fields[f]!.kind === 'file')) {
+        const current = typeof body[`${name}-current`] === 'string' ? (body[`${name}-current`] as string).trim().toLowerCase() : '';
+        delete body[name];
+        delete body[`${name}-current`];
+        if (uploads[name]) body[name] = PENDING_UPLOAD;
+        else if (current && current === a.answers[name]) body[`${name}-current`] = current;
+        else if (current && !problems.some((p) => p.field === name)) problems.push(fieldError(name, form.fields[name], 'file_id'));
+      }
+      const parsed = parsePage(form, page.id, body, a.answers);
+      const errors = [...problems, ...parsed.errors.filter((e) => !problems.some((p) => p.field === e.field))].sort((x, y) => page.fields.indexOf(x.field) - page.fields.indexOf(y.field));
+      if (errors.length) return pageAgain(reply, a, service, form, page, errors, status, parsed.posted);
       const merged = mergePage(form, a.answers, page.id, parsed.answers);
       const removed = Object.fromEntries(Object.keys(a.answers).filter((k) => !(k in merged)).map((k) => [k, undefined]));
-      const saved = await applications.saveDraft(who, a.id, { ...merged, ...removed }, page.id);
+      let saved: Application;
+      try {
+        saved = await applications.saveDraft(who, a.id, { ...merged, ...removed }, page.id, undefined, uploads);
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'invalid_answers' && Array.isArray(e.details)) return pageAgain(reply, a, service, form, page, e.details as FieldError[], e.status, parsed.posted);
+        throw e;
+      }
       // After a change from "check your answers", go back there unless the change opened a page not yet answered.
       const next = nextPage(form, saved.answers, page.id);
       const target = next && (a.status === 'draft' || firstPageWithProblems(form, saved.answers)?.id === next.id) ? `${base}/${a.id}/pages/${next.id}` : `${base}/${a.id}/check`;
@@ -180,12 +262,12 @@ export async function applyRoutes(app: FastifyInstance, o: ApplyOptions): Promis
       if (a.status === 'draft' && service.delivery.prefill.some((s) => s.path.includes('{answers.'))) {
         a = await applications.saveDraft(who, a.id, {}, a.page, await prefillFor(who, service, a.answers));
       }
-      return sendHtml(reply, checkPage(lang, { app: a, service, form, csrf: await reply.generateCsrf() }));
+      return sendHtml(reply, checkPage(lang, { app: a, service, form, csrf: await reply.generateCsrf(), fileName: await fileNames(a) }));
     });
 
     const problemsPage = async (reply: FastifyReply, a: Application, service: Delivered, form: CompiledForm, e: unknown) => {
       if (e instanceof AppError && e.code === 'invalid_answers') {
-        return sendHtml(reply, checkPage(lang, { app: a, service, form, csrf: await reply.generateCsrf(), errors: e.details as FieldError[] }), 400);
+        return sendHtml(reply, checkPage(lang, { app: a, service, form, csrf: await reply.generateCsrf(), errors: e.details as FieldError[], fileName: await fileNames(a) }), 400);
       }
       throw e;
     };

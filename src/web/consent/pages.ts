@@ -171,7 +171,8 @@ ${items.map(
 }
 
 /** `/account/data-access`: the data tracker, newest first, a page at a time. */
-export function dataAccessPage(lang: Lang, o: { items: AccessView[]; total: number; page: number; pageSize: number }): string {
+/** `archivedBefore`: records before this time were archived (`audit archive`); the page says so rather than silently show less. */
+export function dataAccessPage(lang: Lang, o: { items: AccessView[]; total: number; page: number; pageSize: number; archivedBefore?: string | null }): string {
   const t = STRINGS[lang];
   const p = prefix(lang);
   const pages = Math.max(1, Math.ceil(o.total / o.pageSize));
@@ -183,6 +184,7 @@ export function dataAccessPage(lang: Lang, o: { items: AccessView[]; total: numb
     noindex: true,
     body: html`${accountNav(lang)}<h1>${t.dataAccess}</h1>
 <p class="lead">${t.dataAccessLead}</p>
+${o.archivedBefore ? html`<p class="secondary">${t.archived(fmtDate(o.archivedBefore, lang))}</p>` : ''}
 ${
   o.total === 0
     ? html`<p>${t.noAccess}</p>`

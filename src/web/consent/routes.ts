@@ -194,7 +194,7 @@ export async function consentRoutes(app: FastifyInstance, opts: WebDeps) {
           ok: a.status < 400 && a.errorType === null,
           errorType: a.errorType,
         }));
-        return sendHtml(reply, dataAccessPage(lang, { items, total: found.total, page, pageSize: PAGE_SIZE }));
+        return sendHtml(reply, dataAccessPage(lang, { items, total: found.total, page, pageSize: PAGE_SIZE, archivedBefore: found.archivedBefore }));
       },
     );
   }

@@ -5,11 +5,13 @@ import { answerHtml } from '../forms/index.js';
 import { html, type SafeHtml } from '../html.js';
 import { digits, fmtCost, fmtDate, fmtDateTime, fmtNumber, pick, prefix, type Lang } from '../i18n.js';
 import type { PageContext } from './authority-pages.js';
-import { fieldsFor, problemOf } from './authority-pages.js';
+import { fieldsFor, problemOf, toolLinks } from './authority-pages.js';
 import { CASEWORK } from './casework-strings.js';
 import type { FormProblem } from './messages.js';
 import { consolePage, csrfField, errorSummary, noticePanel } from './pages.js';
 import { CONSOLE } from './strings.js';
+import type { IssuedDocument } from '../../documents/index.js';
+import { issuedDocumentsSection } from './documents-pages.js';
 
 /**
  * Pages of the back office: an agency's queue, one application with what the caseworker may do on
@@ -54,6 +56,8 @@ export interface QueueView {
   next: string | null;
   /** The cursor this page was opened with (null on the first page). */
   cursor: string | null;
+  /** The console's other pages for a caseworker (issued documents), whose home the queue is. */
+  links?: Array<{ href: string; label: string }>;
 }
 
 function queueTable(lang: Lang, v: QueueView, names: Names): SafeHtml {
@@ -114,7 +118,7 @@ export function queuePage(ctx: PageContext, v: QueueView, names: Names): string 
   const others = v.others?.length
     ? html`<nav aria-labelledby="other-queues"><h2 id="other-queues">${k.otherOrganizations}</h2><ul>${v.others.map((o) => html`<li><a href="${prefix(lang)}/console/applications?org=${encodeURIComponent(o.code)}">${o.name}</a></li>`)}</ul></nav>`
     : html``;
-  return consolePage(lang, title, v.path, ctx.user, html`${consoleLink(lang)}<h1>${title}</h1>${noticePanel(ctx.notice)}<p>${k.queueLead}</p>${filterForm(lang, v)}${queueTable(lang, v, names)}${pager(lang, v)}${others}`, ctx.csrf);
+  return consolePage(lang, title, v.path, ctx.user, html`${consoleLink(lang)}<h1>${title}</h1>${noticePanel(ctx.notice)}<p>${k.queueLead}</p>${filterForm(lang, v)}${queueTable(lang, v, names)}${pager(lang, v)}${others}${toolLinks(lang, v.links ?? [])}`, ctx.csrf);
 }
 
 export function overduePage(ctx: PageContext, v: QueueView, names: Names): string {
@@ -140,6 +144,8 @@ export interface ApplicationView {
   /** What was typed in a refused form, kept. */
   values: Record<string, string | string[] | undefined>;
   errors: Array<FormProblem | string>;
+  /** The documents an approval issued for it (linked to their console page, where they are revoked). */
+  documents?: Array<Pick<IssuedDocument, 'id' | 'title' | 'status'>>;
 }
 
 function prefillSection(lang: Lang, a: Application): SafeHtml {
@@ -276,7 +282,7 @@ ${a.fee.amount ? html`<div><dt>${k.fee}</dt><dd>${fmtCost(a.fee.amount, lang)} (
     `/console/applications/${a.id}`,
     ctx.user,
     html`${back}<h1>${k.applicationTitle} ${tracking(a.trackingCode, lang)}</h1>${noticePanel(ctx.notice)}${errorSummary(lang, v.errors)}
-${facts}${prefillSection(lang, a)}${answersSection(lang, v.form, a.answers, v.attachments)}${historySection(lang, v, names)}${actions}`,
+${facts}${issuedDocumentsSection(lang, v.documents ?? [])}${prefillSection(lang, a)}${answersSection(lang, v.form, a.answers, v.attachments)}${historySection(lang, v, names)}${actions}`,
     ctx.csrf,
   );
 }

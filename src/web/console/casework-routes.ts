@@ -8,6 +8,7 @@ import type { PageContext } from './authority-pages.js';
 import { applicationPage, overduePage, QUEUE_STATUSES, queuePage, type ApplicationView, type Names } from './casework-pages.js';
 import { CASEWORK, type CaseDone } from './casework-strings.js';
 import { fixable, refusal, sendHtml } from './kit.js';
+import { documentLinks } from './documents-routes.js';
 
 /**
  * The back office in the staff console: a caseworker's queue of their agency's applications, an
@@ -30,6 +31,8 @@ export interface CaseworkDeps {
     get(id: string): Promise<{ name: string; mediaType: string; bytes: Buffer } | null>;
     meta(id: string): Promise<{ name: string } | null>;
   };
+  /** The documents an application produced (src/documents): the page links each to the console's document page. */
+  documentsOf?: (applicationId: string) => Promise<ApplicationView['documents']>;
 }
 
 export interface CaseworkKit {
@@ -125,7 +128,7 @@ export function caseworkRoutes(app: FastifyInstance, deps: CaseworkDeps, kit: Ca
     const page = await casework.queue(actorFor(req, org), { status, overdueOnly: filter.overdue, assignedTo: filter.mine ? req.staff!.username : undefined, cursor: q.cursor || undefined, limit: QUEUE_PAGE_SIZE });
     const n = await names(page.items.map((a) => a.assignedTo));
     const orgName = (code: string) => n.organization(code);
-    const view = { path: '/console/applications', authority: false, organization: { code: org, name: orgName(org) }, others: orgs.filter((o) => o !== org).map((o) => ({ code: o, name: orgName(o) })), filter, rows: page.items, next: page.next, cursor: q.cursor || null };
+    const view = { path: '/console/applications', authority: false, organization: { code: org, name: orgName(org) }, others: orgs.filter((o) => o !== org).map((o) => ({ code: o, name: orgName(o) })), filter, rows: page.items, next: page.next, cursor: q.cursor || null, links: deps.documentsOf ? documentLinks(req.staff!, lang) : [] };
     return sendHtml(reply, queuePage(await context(req, reply, `${base}/applications`), view, n));
   });
 
@@ -176,6 +179,7 @@ export function caseworkRoutes(app: FastifyInstance, deps: CaseworkDeps, kit: Ca
       colleagues,
       values,
       errors,
+      documents: deps.documentsOf ? await deps.documentsOf(application.id) : [],
     };
     const path = `${base}/applications/${id}`;
     return sendHtml(reply, applicationPage(await context(req, reply, path), view, n), status);

@@ -1,6 +1,7 @@
 import type { Channel, Localized, ServiceData } from '../../catalog/index.js';
 import { html, type SafeHtml } from '../html.js';
-import { fmtCost, fmtDays, type Lang } from '../i18n.js';
+import { digits, fmtCost, fmtDays, type Lang } from '../i18n.js';
+import { previewStrings } from './form-preview-strings.js';
 import { CONSOLE } from './strings.js';
 
 /**
@@ -60,6 +61,11 @@ function views(lang: Lang, names: { organization: (c: string) => string; term: (
     ['output', f.output, (s: ServiceData) => both(s.output)],
     ['keywords', f.keywords, (s: ServiceData) => html`${fa(s.keywords.fa.join('، '))}<br>${en(s.keywords.en.join(', '))}`],
     ['smart', f.smart, (s: ServiceData) => html`${s.smart ? yesNo.yes : yesNo.no}`],
+    // Any change of the definition shows here in brief; the reviewer reads it whole in the form's preview.
+    ['delivery', f.delivery, (s: ServiceData) => {
+      const d = s.delivery as { form?: { pages?: unknown[] }; steps?: unknown[] } | undefined;
+      return d ? html`${previewStrings(lang).inBrief(digits(String(d.form?.pages?.length ?? 0), lang), digits(String(d.steps?.length ?? 0), lang))}` : html`—`;
+    }],
   ] as Array<[keyof ServiceData, string, (s: ServiceData) => SafeHtml]>;
 }
 

@@ -67,6 +67,14 @@ export function formToService(f: FormValues): { input: Record<string, unknown>; 
   const description = optionalLocalized(str(f.description_fa), str(f.description_en), 'description_fa', errors);
   if (description) input.description = description;
   if (str(f.slug)) input.slug = str(f.slug);
+  // The online-delivery definition is written as JSON; the catalogue checks what it says (src/services/definition.ts).
+  if (str(f.delivery)) {
+    try {
+      input.delivery = JSON.parse(str(f.delivery));
+    } catch (e) {
+      errors.push({ field: 'delivery', reason: `not valid JSON: ${(e as Error).message}` });
+    }
+  }
   return { input, errors };
 }
 
@@ -106,6 +114,7 @@ export function serviceToForm(s: ServiceData): FormValues {
     keywords_fa: s.keywords.fa.join('، '),
     keywords_en: s.keywords.en.join(', '),
     smart: s.smart ? 'on' : '',
+    delivery: s.delivery ? JSON.stringify(s.delivery, null, 2) : '',
   };
 }
 
@@ -123,6 +132,7 @@ export function formFieldOf(path: string): string {
     [/^output/, 'output_fa'],
     [/^keywords\.(fa|en)/, 'keywords_$1'],
     [/^cost/, 'cost'],
+    [/^delivery/, 'delivery'],
   ];
   for (const [re, to] of m) if (re.test(path)) return path.replace(re, to).replace(/\..*$/, '');
   return path.split('.')[0] ?? path;

@@ -41,6 +41,11 @@ const REASONS: Array<[RegExp, (m: RegExpExecArray) => Localized]> = [
   [/^unknown topic/, () => L('این موضوع در فهرست نیست.', 'this topic is not in the list.')],
   [/^unknown life event/, () => L('این رویداد زندگی در فهرست نیست.', 'this life event is not in the list.')],
   [/^unknown organisation/, () => L('این دستگاه در فهرست نیست.', 'this organisation is not in the list.')],
+  // JSON.parse says where in English; a Persian page says where in its own words.
+  [/^not valid JSON: (.*)$/, (m) => {
+    const at = /position (\d+)/.exec(m[1]!)?.[1];
+    return L(at ? `این JSON درست نیست؛ نزدیک نویسهٔ ${fa(String(Number(at) + 1))}.` : 'این JSON درست نیست.', `not valid JSON: ${m[1]}.`);
+  }],
 ];
 
 /** What a malformed value of each field must look like (a pattern failure says nothing a person can use). */
@@ -80,6 +85,7 @@ export function fieldLabel(field: string, lang: Lang): string {
     cost: f.cost,
     processingDays: f.processingDays,
     smart: f.smart,
+    delivery: f.delivery,
     title: f.title,
     summary: f.summary,
     description: f.description,

@@ -1,36 +1,34 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { boundaryOf, parseMultipart } from './multipart.js';
+import Fastify from 'fastify';
+import { acceptMultipart, MULTIPART_LIMIT } from './multipart.js';
 
-const body = (boundary: string, parts: string[]) => Buffer.from(`${parts.map((p) => `--${boundary}\r\n${p}\r\n`).join('')}--${boundary}--\r\n`);
-
-test('reads text fields and a file as strings, repeated names as arrays, and drops an empty file input', async () => {
-  // What a browser sends: the same encoding fetch's FormData produces.
+test('a multipart form becomes the body before validation: text and file alike as strings; too large is a 413', async () => {
+  const app = Fastify();
+  app.setErrorHandler((e: { status?: number; statusCode?: number; code?: string }, _req, reply) => reply.status(e.status ?? e.statusCode ?? 500).send({ code: e.code }));
+  await app.register(async (scope) => {
+    acceptMultipart(scope);
+    scope.post('/x', { schema: { body: { type: 'object', properties: { openapi_file: { type: 'string', maxLength: 100 } } } } }, async (req) => req.body);
+  });
   const form = new FormData();
   form.append('_csrf', 'tok');
-  form.append('id', 'IR/GOV/NOCR/registry/person');
   form.append('name', 'ثبت احوال');
   form.append('methods', 'GET');
   form.append('methods', 'POST');
   form.append('openapi_file', new Blob(['{"openapi":"3.0.0",\r\n"paths":{}}'], { type: 'application/json' }), 'api.json');
+  form.append('openapi_text', '');
   const req = new Request('http://x/', { method: 'POST', body: form });
-  const boundary = boundaryOf(req.headers.get('content-type')!)!;
-  const parsed = parseMultipart(Buffer.from(await req.arrayBuffer()), boundary);
-  assert.deepEqual(parsed, { _csrf: 'tok', id: 'IR/GOV/NOCR/registry/person', name: 'ثبت احوال', methods: ['GET', 'POST'], openapi_file: '{"openapi":"3.0.0",\r\n"paths":{}}' });
-});
+  const res = await app.inject({ method: 'POST', url: '/x', headers: { 'content-type': req.headers.get('content-type')! }, payload: Buffer.from(await req.arrayBuffer()) });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), { _csrf: 'tok', name: 'ثبت احوال', methods: ['GET', 'POST'], openapi_file: '{"openapi":"3.0.0",\r\n"paths":{}}', openapi_text: '' });
 
-test('an empty file input, as browsers send it (filename=""), is left out; an empty text field is kept', () => {
-  const b = body('xyz', ['Content-Disposition: form-data; name="openapi_file"; filename=""\r\nContent-Type: application/octet-stream\r\n\r\n', 'Content-Disposition: form-data; name="openapi_text"\r\n\r\n']);
-  assert.deepEqual(parseMultipart(b, 'xyz'), { openapi_text: '' });
-});
-
-test('malformed bodies are a 400, never a crash', () => {
-  const bad = (b: Buffer, boundary = 'xyz') => assert.throws(() => parseMultipart(b, boundary), (e: { status?: number }) => e.status === 400);
-  bad(Buffer.from('garbage'));
-  bad(body('xyz', ['Content-Disposition: form-data; name="a"\r\n\r\nno end']).subarray(0, 40));
-  bad(body('xyz', ['Content-Disposition: form-data\r\n\r\nno name']));
-  bad(body('xyz', ['no headers at all']));
-  bad(Buffer.from(Array.from({ length: 101 }, (_, i) => `--xyz\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nv\r\n`).join('') + '--xyz--'));
-  assert.equal(boundaryOf('multipart/form-data'), null);
-  assert.equal(boundaryOf('multipart/form-data; boundary="a b"'), 'a b');
+  const big = new FormData();
+  big.append('openapi_file', new Blob([Buffer.alloc(MULTIPART_LIMIT + 1, 0x20)]), 'big.json');
+  const bigReq = new Request('http://x/', { method: 'POST', body: big });
+  const refused = await app.inject({ method: 'POST', url: '/x', headers: { 'content-type': bigReq.headers.get('content-type')! }, payload: Buffer.from(await bigReq.arrayBuffer()) });
+  assert.equal(refused.statusCode, 413);
+  assert.equal(refused.json().code, 'upload_too_large');
+  const bad = await app.inject({ method: 'POST', url: '/x', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, payload: '--xyz\r\nno headers at all' });
+  assert.equal(bad.statusCode, 400);
+  await app.close();
 });

@@ -8,6 +8,7 @@ import { diffTable, type DiffRow } from './diff.js';
 import type { FormValues } from './form.js';
 import { fieldLabel, type FormProblem } from './messages.js';
 import { CONSOLE } from './strings.js';
+import { previewStrings } from './form-preview-strings.js';
 
 export const csrfField = (token: string) => html`<input type="hidden" name="_csrf" value="${token}">`;
 
@@ -175,7 +176,7 @@ export interface FormContext {
 export const FORM_ORDER = [
   'code', 'slug', 'organization', 'title_fa', 'title_en', 'summary_fa', 'summary_en', 'description_fa', 'description_en', 'topics', 'lifeEvents',
   'platform_path', 'online_url', 'inperson_fa', 'inperson_en', 'phone_number', 'requirements_fa', 'requirements_en', 'evidence_fa', 'evidence_en',
-  'cost', 'processingDays', 'legal_fa', 'legal_en', 'output_fa', 'output_en', 'keywords_fa', 'keywords_en', 'smart',
+  'cost', 'processingDays', 'legal_fa', 'legal_en', 'output_fa', 'output_en', 'keywords_fa', 'keywords_en', 'smart', 'delivery',
 ];
 
 export function serviceFormPage(lang: Lang, ctx: FormContext, values: FormValues, errors: FormProblem[], code?: string): string {
@@ -233,10 +234,21 @@ ${pair('legal', f.legal, 'area')}
 ${pair('output', f.output, 'area')}
 ${pair('keywords', f.keywords, 'text')}
 <div class="form-group"><input type="checkbox" id="smart" name="smart" value="on"${v('smart') === 'on' ? html` checked` : ''}> <label for="smart" class="label--inline">${f.smart}</label></div>
+${deliveryField(lang, v('delivery'), errors.filter((e) => e.field === 'delivery'))}
 <button class="button" type="submit">${c.save}</button>
 </form>`,
     ctx.csrf,
   );
+}
+
+/**
+ * The online-delivery definition as JSON: code, so left to right and marked English (its keys are);
+ * every problem the checks found is listed beside it, each with its path, as in the error summary.
+ */
+function deliveryField(lang: Lang, value: string, problems: FormProblem[]): SafeHtml {
+  const f = CONSOLE[lang].fields;
+  const described = ['delivery-hint', problems.length ? 'delivery-error' : ''].filter(Boolean).join(' ');
+  return html`<div class="form-group${problems.length ? ' form-group--error' : ''}"><label for="delivery">${f.delivery}</label><span class="hint" id="delivery-hint">${f.deliveryHint}</span>${problems.length ? html`<span class="error-message" id="delivery-error"><span class="visually-hidden">${CONSOLE[lang].errorPrefix} </span>${problems.map((p, i) => html`${i ? html`<br>` : ''}${isolateLatin(p.message[lang], lang)}`)}</span>` : ''}<textarea id="delivery" name="delivery" rows="16" dir="ltr" lang="en" spellcheck="false" aria-describedby="${described}"${problems.length ? html` aria-invalid="true"` : ''}>${value}</textarea></div>`;
 }
 
 export interface WorkingView {
@@ -257,6 +269,8 @@ export interface ReviewView {
   catalog: Catalog;
   /** A confirmation of the action just taken. */
   notice?: string;
+  /** The preview of every page of the entry's application form, when it is delivered here. */
+  formPreview?: string;
 }
 
 /**
@@ -296,6 +310,7 @@ ${errorSummary(lang, errors)}
 <div><dt>${c.status}</dt><dd>${c.statuses[w.status] ?? w.status} (${c.version} ${digits(String(w.version), lang)})</dd></div>
 <div><dt>${c.live}</dt><dd>${w.liveVersion ? html`${digits(String(w.liveVersion), lang)} — <a href="${p}/services/${w.data.slug}">${c.viewPublic}</a>` : c.none}</dd></div>
 ${w.status === 'rejected' && w.reason ? html`<div><dt>${c.reason}</dt><dd>${w.reason}</dd></div>` : ''}
+${review.formPreview ? html`<div><dt>${previewStrings(lang).formRow}</dt><dd><a href="${review.formPreview}">${previewStrings(lang).link}</a></dd></div>` : ''}
 </dl>
 <div class="actions">
 ${canEdit ? html`<a class="button button--secondary" href="${p}/console/services/${code}/edit">${c.edit}</a>` : ''}

@@ -18,6 +18,9 @@ import { AUTHORITY } from './authority-strings.js';
 import { acceptMultipart } from './multipart.js';
 import type { OnlineServices } from '../../services/index.js';
 import { caseworkLinks, caseworkRoutes, type CaseworkDeps } from './casework-routes.js';
+import { documentConsoleRoutes, documentLinks, type DocumentConsoleDeps } from './documents-routes.js';
+import type { Documents } from '../../documents/index.js';
+import { deliveryFormProblems, formPreviewPage, previewResult } from './form-preview.js';
 
 /** The staff console: sign-in, the agency editors' drafts and the national reviewers' queue. */
 
@@ -45,6 +48,8 @@ export interface ConsoleOptions {
   services?: OnlineServices;
   /** Stored attachments, which the back office offers for download. */
   files?: CaseworkDeps['files'];
+  /** Issued documents: the pages that find and revoke them (documents-routes.ts) exist when it is given. */
+  documents?: DocumentConsoleDeps['documents'] & Pick<Documents, 'forApplication'>;
 }
 
 const meta = (req: FastifyRequest) => ({ ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
@@ -125,7 +130,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
   });
 
   /** The authority's tools, or for an agency editor whose organisation is an exchange member (as the catalogue links them), its contracts. */
-  const tools = async (user: StaffUser, lang: Lang) => [...(opts.services ? caseworkLinks(user, lang) : []), ...(await ownTools(user, lang))];
+  const tools = async (user: StaffUser, lang: Lang) => [...(opts.services ? caseworkLinks(user, lang) : []), ...(opts.documents ? documentLinks(user, lang) : []), ...(await ownTools(user, lang))];
   const ownTools = async (user: StaffUser, lang: Lang) => {
     const a = AUTHORITY[lang];
     if (user.role === 'admin') {
@@ -240,14 +245,21 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
           return done(reply, code ?? String(input.code), code ? 'saved' : 'created');
         } catch (e) {
           if (!(e instanceof AppError) || e.status === 403 || e.status === 404) throw e;
-          problems = Array.isArray(e.details)
-            ? formProblems((e.details as Array<{ field: string; reason: string }>).map((d) => ({ field: fieldOfPath(d.field, input), reason: d.reason })), FORM_ORDER)
+          const details = Array.isArray(e.details) ? (e.details as Array<{ field: string; reason: string }>) : null;
+          // The delivery definition's problems are all listed, each with its path; the other fields' one each.
+          const isDelivery = (d: { field: string }) => d.field.startsWith('delivery.');
+          problems = details
+            ? [
+                ...formProblems(details.filter((d) => !isDelivery(d)).map((d) => ({ field: fieldOfPath(d.field, input), reason: d.reason })), FORM_ORDER),
+                ...deliveryFormProblems(input.delivery, details.filter(isDelivery)),
+              ]
             : [{ field: REFUSAL_FIELDS[e.code] ?? 'code', message: e.messages }];
         }
       }
       return sendHtml(reply, serviceFormPage(lang, await formContext(req, reply), req.body, problems, code), 400);
     };
-    const formBody = { schema: { body: { type: 'object', additionalProperties: { anyOf: [{ type: 'string', maxLength: 10000 }, { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 200 } }] } } } };
+    // The delivery definition is one field of JSON, larger than any text of the entry (a posted form is at most 256 KB: web/index.ts).
+    const formBody = { schema: { body: { type: 'object', properties: { delivery: { type: 'string', maxLength: 256 * 1024 } }, additionalProperties: { anyOf: [{ type: 'string', maxLength: 10000 }, { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 200 } }] } } } };
     app.post<{ Body: FormValues }>(`${p}/services/new`, { ...posted, ...formBody }, (req, reply) => save(req, reply));
     /** What the service page shows beside the working version: the actors' names, the diff against the live version, the preview. */
     const review = async (w: { data: ServiceData; history: Array<{ actor: string }> }, notice?: string): Promise<ReviewView> => {
@@ -259,7 +271,9 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
           return t ? pick(t.name, lang) : c;
         },
       };
-      return { names: await actorNames(w.history.map((h) => h.actor)), diff: live ? serviceDiff(lang, live, w.data, names) : null, catalog, notice };
+      // An entry delivered here links to the preview of every page of its form (the reviewer's too, from the same page).
+      const formPreview = opts.services && w.data.delivery ? `${p}/services/${w.data.code}/preview` : undefined;
+      return { names: await actorNames(w.history.map((h) => h.actor)), diff: live ? serviceDiff(lang, live, w.data, names) : null, catalog, notice, formPreview };
     };
     const servicePage = async (req: FastifyRequest, reply: FastifyReply, code: string, errors: Array<FormProblem | string> = [], status = 200) => {
       const w = await catalog.workflow.working(actorOf(req), code);
@@ -268,6 +282,23 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
       return sendHtml(reply, consoleServicePage(lang, req.staff!, await reply.generateCsrf(), w, await review(w, notice), errors), status);
     };
     app.get<{ Params: { code: string } }>(`${p}/services/:code`, { ...guarded, schema: { params: codeParams } }, (req, reply) => servicePage(req, reply, req.params.code));
+    if (opts.services) {
+      const forms = opts.services.forms;
+      // The application form of the version the entry's page shows, read only: who may open the entry may open this.
+      app.get<{ Params: { code: string } }>(`${p}/services/:code/preview`, { ...guarded, schema: { params: codeParams } }, async (req, reply) => {
+        const w = await catalog.workflow.working(actorOf(req), req.params.code);
+        if (!w.data.delivery) throw new AppError(404, 'not_delivered_here', { fa: 'این خدمت فرم درخواست برخط ندارد.', en: 'This service has no online application form.' });
+        const result = previewResult(w.data, {
+          problems: (delivery, s) => catalog.deliveries.problems(delivery as never, s, { organizationExists: (c) => !!catalog.read.organization(c) }),
+          compile: (form) => forms.compiled(form),
+        });
+        const organizationName = (c: string, l: Lang) => {
+          const o = catalog.read.organization(c);
+          return o ? pick(o.name, l) : c;
+        };
+        return sendHtml(reply, formPreviewPage(lang, req.staff!, await reply.generateCsrf(), { data: w.data, version: w.version, status: w.status, result, organizationName }));
+      });
+    }
     app.get<{ Params: { code: string } }>(`${p}/services/:code/edit`, { ...guarded, schema: { params: codeParams } }, async (req, reply) => {
       const w = await catalog.workflow.working(actorOf(req), req.params.code);
       return sendHtml(reply, serviceFormPage(lang, await formContext(req, reply), serviceToForm(w.data), [], req.params.code));
@@ -299,12 +330,16 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     const memberOrganization = (memberId: string) => catalog.read.organizationOfMember(memberId)?.name;
     const membersOf = (organization: string) => catalog.read.membersOfOrganization(organization);
     authorityRoutes(app, authorityDeps, { lang, base: p, guarded, posted, secure: opts.secureCookies, memberOrganization, membersOf });
+    const personName = async (nationalCode: string) => {
+      const found = await opts.identity.people.registry.person(nationalCode);
+      return found ? { fa: `${pick(found.firstName, 'fa')} ${pick(found.lastName, 'fa')}`, en: `${pick(found.firstName, 'en')} ${pick(found.lastName, 'en')}` } : null;
+    };
+    if (opts.documents) {
+      documentConsoleRoutes(app, { documents: opts.documents, personName }, { lang, base: p, guarded: { preHandler: [requireStaff] }, posted: { preHandler: [app.csrfProtection, requireStaff] }, secure: opts.secureCookies });
+    }
     if (opts.services) {
-      const personName = async (nationalCode: string) => {
-        const found = await opts.identity.people.registry.person(nationalCode);
-        return found ? { fa: `${pick(found.firstName, 'fa')} ${pick(found.lastName, 'fa')}`, en: `${pick(found.firstName, 'en')} ${pick(found.lastName, 'en')}` } : null;
-      };
-      caseworkRoutes(app, { services: opts.services, catalog, grants: opts.identity.staffGrants, personName, files: opts.files }, { lang, base: p, guarded: { preHandler: [requireStaff] }, posted: { preHandler: [app.csrfProtection, requireStaff] }, secure: opts.secureCookies });
+      const documentsOf = opts.documents ? (id: string) => opts.documents!.forApplication(id) : undefined;
+      caseworkRoutes(app, { services: opts.services, catalog, grants: opts.identity.staffGrants, personName, files: opts.files, documentsOf }, { lang, base: p, guarded: { preHandler: [requireStaff] }, posted: { preHandler: [app.csrfProtection, requireStaff] }, secure: opts.secureCookies });
     }
   }
 }

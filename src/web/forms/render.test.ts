@@ -66,6 +66,14 @@ describe('renderPage', () => {
     assert.match(out, /name="startDate-day" type="text" inputmode="numeric" class="date-input__short" maxlength="4" value="۶"/);
     assert.match(out, /name="startDate-year"[^>]*value="۱۴۰۵"/);
   });
+
+  it('previews a page for the console with the same fields and nothing that can be posted', () => {
+    const posted = renderPage(form, page('letter'), { lang: 'en', action: '/x', csrfToken: 't' }).value;
+    const out = renderPage(form, page('letter'), { lang: 'en', action: '/x', csrfToken: 't', preview: true }).value;
+    assert.doesNotMatch(out, /<form|_csrf|type="submit"/);
+    assert.match(out, /<button class="button" type="button" disabled>Continue<\/button>/);
+    assert.ok(out.includes(/<input id="field-letter"[^>]*>/.exec(posted)![0]), 'the field as the applicant sees it');
+  });
 });
 
 describe('renderAnswersSummary', () => {

@@ -30,6 +30,11 @@ export interface RenderPageOptions {
   buttonLabel?: string;
   /** What a file field shows for an attached file (its name), from the stored file's id. */
   fileName?: (id: string) => string | undefined;
+  /**
+   * The console's preview of a definition: the page exactly as asked, but with no form around it and
+   * its button inert, so nothing can be posted (`action` and `csrfToken` are then not used).
+   */
+  preview?: boolean;
 }
 
 /** The id of a field's input (its first input when it has several); error links point here. */
@@ -224,7 +229,11 @@ export function renderPage(form: CompiledForm, page: PageDefinition, o: RenderPa
   const c: Ctx = { form, lang: o.lang, answers: o.answers ?? {}, posted: errors.length ? o.posted : undefined, errors, heading, fileName: o.fileName };
   const multipart = page.fields.some((f) => form.fields[f]?.kind === 'file');
   const s = fs(o.lang);
-  return html`${o.backHref ? html`<a class="back-link" href="${o.backHref}">${s.back}</a>` : ''}${errorSummary(form, errors, o.lang)}${heading ? '' : html`<h1>${pick(page.title, o.lang)}</h1>`}${page.intro ? html`<p>${pick(page.intro, o.lang)}</p>` : ''}
+  const top = html`${o.backHref ? html`<a class="back-link" href="${o.backHref}">${s.back}</a>` : ''}${errorSummary(form, errors, o.lang)}${heading ? '' : html`<h1>${pick(page.title, o.lang)}</h1>`}${page.intro ? html`<p>${pick(page.intro, o.lang)}</p>` : ''}`;
+  if (o.preview) return html`${top}
+<div class="form-preview">${page.fields.map((f) => field(c, f))}
+<button class="button" type="button" disabled>${o.buttonLabel ?? s.continue}</button></div>`;
+  return html`${top}
 <form method="post" action="${o.action}" novalidate${multipart ? html` enctype="multipart/form-data"` : ''}><input type="hidden" name="_csrf" value="${o.csrfToken}">${Object.entries(o.hidden ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
 ${page.fields.map((f) => field(c, f))}
 <button class="button" type="submit">${o.buttonLabel ?? s.continue}</button>

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
-import { AppError } from '../../platform/errors.js';
-import { demoUpstreamBase, seedDemoConsumer, seedDemoExchange, type Exchange } from '../../exchange/index.js';
+import { demoUpstreamBase, isStartRace, seedDemoConsumer, seedDemoExchange, type Exchange } from '../../exchange/index.js';
 import { ensurePortalKey, PORTAL_CLIENT } from './credentials.js';
 
 /**
@@ -22,9 +21,6 @@ export interface PortalConnection {
   /** Why the agencies were not registered, for the operator. */
   warning: string | null;
 }
-
-const isRace = (e: unknown): boolean =>
-  (e instanceof AppError && e.status === 409) || /unique|duplicate|SQLITE_BUSY|database is locked|could not serialize|deadlock/i.test(String((e as Error)?.message ?? ''));
 
 export async function connectPortalToExchange(
   p: { config: { host: string; port: number }; exchange: Exchange; database: { db: Kysely<any> } },
@@ -49,7 +45,7 @@ export async function connectPortalToExchange(
       const warning = base ? null : unreachableWarning(p.config);
       return { agencies, consumer, keyCreated: created, warning };
     } catch (e) {
-      if (attempt >= 3 || !isRace(e)) throw e;
+      if (attempt >= 3 || !isStartRace(e)) throw e;
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
     }
   }

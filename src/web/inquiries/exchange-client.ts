@@ -1,5 +1,7 @@
 import { Pool } from 'undici';
 import { AppError } from '../../platform/errors.js';
+import { context, propagation } from '@opentelemetry/api';
+import { tracingActive } from '../../platform/tracing/index.js';
 
 /**
  * The portal's client of the national data exchange: it calls `{gateway}/r1/{service}/{path}` over
@@ -121,6 +123,8 @@ export class ExchangeClient {
     const base = new URL(this.o.gatewayBase());
     const headers: Record<string, string> = { accept: 'application/json', 'x-road-client': this.o.client, authorization: `ApiKey ${key}` };
     if (userId) headers['x-road-userid'] = userId;
+    // With tracing on, the gateway's span (on this node or another) continues the page's trace.
+    if (tracingActive()) propagation.inject(context.active(), headers);
     try {
       const res = await this.pool(base.origin).request({
         method: 'GET',
