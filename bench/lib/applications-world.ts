@@ -288,7 +288,7 @@ export async function seedApplications(db: Kysely<any>, count: number, services:
           const nm = world.name(who);
           const createdMs = created[i]!;
           const sub = submitted[i]!;
-          const id = uuidV7(createdMs);
+          const id = uuidV7(Math.floor(createdMs));
           const open = st === 'submitted' || st === 'in_review' || st === 'changes_requested';
           const decided = st === 'approved' || st === 'rejected' || st === 'withdrawn';
           // The step it is at now: open work at its drawn step; an approval at the last; a rejection at any.

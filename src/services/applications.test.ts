@@ -5,7 +5,7 @@ import { testPlatform, type TestPlatform } from '../../test/harness.js';
 import { Applications } from './applications.js';
 import { Casework, type CaseActor } from './casework.js';
 import type { Delivery } from './definition.js';
-import type { Applicant } from './model.js';
+import type { Applicant, Application } from './model.js';
 import type { FormEngine, JobScheduler } from './ports.js';
 
 /**
@@ -201,7 +201,7 @@ test('withdrawal, messages, and "my applications" paged newest first', async () 
 test('the queue: escalated, then overdue, then by deadline and id, every status and filter paged in that order', async () => {
   const agency: CaseActor = { username: 'person:6666666666', organization: 'QUEUE' };
   const person = (i: number): Applicant => ({ nationalCode: `77700000${String(i).padStart(2, '0')}`, name: { fa: 'متقاضی', en: 'Applicant' }, mobile: null });
-  const made = [];
+  const made: Application[] = [];
   for (let i = 0; i < 9; i++) {
     // Two at each moment (equal deadlines: the id decides), a day apart.
     if (i % 2 === 0) now = new Date(now.getTime() + 86_400_000);
