@@ -14,6 +14,7 @@ import { ExchangeAuditReader } from '../src/exchange/audit/index.js';
 import { runCli } from './cli-kit.js';
 import { BANK_CLIENT, PERSON_SERVICE, registerBankAndRegistry, startUpstream } from './exchange-helpers.js';
 import { DATABASE_URL, dialectUnderTest, eventually, freshDatabase, testPlatform, type TestPlatform } from './harness.js';
+import { pdfsigReport } from './pdfsig.js';
 
 /**
  * Backups taken while the platform serves (docs/operations.md, Backups). On SQLite: `panjareh backup`
@@ -131,7 +132,7 @@ async function checkRestored(p: TestPlatform, answeredBefore: string[]): Promise
   assert.equal(await p.documents.signingCertificatePem(), made.certificate, 'the same document-signing key and certificate');
   const file = path.join(tmp, `restored-${dialectUnderTest}.pdf`);
   fs.writeFileSync(file, pdf);
-  const report = await run('pdfsig', [file]).then((r) => r.stdout, (e: { stdout?: string }) => String(e.stdout ?? ''));
+  const report = await pdfsigReport(file);
   assert.match(report, /Signature Validation: Signature is Valid\./);
   // A new document is signed with the restored key: its PDF embeds the same certificate.
   const again = await p.documents.issue(p.database.db, request);

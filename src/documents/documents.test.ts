@@ -18,6 +18,7 @@ import { platformMigrations } from '../platform/migrations.js';
 import { testDatabase } from '../platform/jobs/test-database.js';
 import { Documents, documentMigrations, formatNumber, type IssueRequest } from './index.js';
 import { gregorianDate, jalaliDate } from './render-pdf.js';
+import { pdfsigReport } from '../../test/pdfsig.js';
 
 const run = promisify(execFile);
 const PUBLIC_URL = 'https://panjareh.example';
@@ -52,15 +53,6 @@ async function setup() {
   };
 }
 
-/** pdfsig's report; it exits non-zero for a bad signature, which is what some tests want to see. */
-async function pdfsig(file: string): Promise<string> {
-  try {
-    return (await run('pdfsig', [file])).stdout;
-  } catch (e) {
-    return String((e as { stdout?: string }).stdout ?? '');
-  }
-}
-
 const stripBidiMarks = (s: string) => s.replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '');
 
 test('an issued PDF carries a PAdES signature pdfsig reports valid, and one changed byte breaks it', async () => {
@@ -71,7 +63,7 @@ test('an issued PDF carries a PAdES signature pdfsig reports valid, and one chan
     assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
     const file = path.join(t.dir, 'signed.pdf');
     fs.writeFileSync(file, pdf);
-    const report = await pdfsig(file);
+    const report = await pdfsigReport(file);
     assert.match(report, /Signature Validation: Signature is Valid\./);
     assert.match(report, /Signature Type: ETSI\.CAdES\.detached/);
     assert.match(report, /Signer Certificate Common Name: Panjareh document signing/);
@@ -88,7 +80,7 @@ test('an issued PDF carries a PAdES signature pdfsig reports valid, and one chan
     tampered[at] = tampered[at]! ^ 0x01;
     const bad = path.join(t.dir, 'tampered.pdf');
     fs.writeFileSync(bad, tampered);
-    const badReport = await pdfsig(bad);
+    const badReport = await pdfsigReport(bad);
     assert.doesNotMatch(badReport, /Signature is Valid\./);
     assert.match(badReport, /Signature Validation: /);
   } finally {
@@ -265,7 +257,7 @@ test('issue runs inside the caller’s transaction: rolled back with it, committ
     const committed = await t.db.transaction().execute(async (tx) => t.documents.issue(tx, request({ applicationId: 'app-2' })));
     assert.equal((await t.documents.forApplication('app-2'))[0]!.id, committed.id);
     fs.writeFileSync(path.join(t.dir, 'tx.pdf'), (await t.documents.pdf(committed.id))!);
-    assert.match(await pdfsig(path.join(t.dir, 'tx.pdf')), /Signature is Valid\./);
+    assert.match(await pdfsigReport(path.join(t.dir, 'tx.pdf')), /Signature is Valid\./);
   } finally {
     await t.dispose();
   }
