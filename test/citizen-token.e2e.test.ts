@@ -224,3 +224,23 @@ test('a disabled site: its tokens are refused at once', async () => {
   await tp.identity.clients.disable(rp.clientId, 'test');
   await refused(tokens.verify(`Bearer ${good.accessToken}`, 'applications'), 401, 'invalid_token');
 });
+
+test('a token is checked once, but its lifetime and its key still count on every later request', async () => {
+  let clock = Date.now();
+  // Without `clients`: the site was disabled by the test before; this one is about the signature.
+  const node = new CitizenTokens({ issuer: tp.config.publicUrl, keys: tp.keys, people: tp.identity.people, now: () => clock });
+  const bearer = `Bearer ${good.accessToken}`;
+  assert.equal((await node.verify(bearer, 'applications')).subject, good.subject);
+  assert.equal((await node.verify(bearer, 'applications')).subject, good.subject, 'the remembered check names the same person');
+  // Past its lifetime the same token is refused by the same verifier.
+  const saved = clock;
+  clock += (OIDC_TTL.AccessToken + 1) * 1000;
+  await refused(node.verify(bearer, 'applications'), 401, 'invalid_token');
+  clock = saved;
+  assert.ok(await node.verify(bearer, 'applications'), 'within its lifetime again: checked anew and good');
+  // The key that signed it withdrawn at once (a rotation that keeps nothing, as after a compromise):
+  // the remembered token is refused.
+  const rotation = await tp.keys.rotate('oidc', 'RS256', 0);
+  assert.equal(rotation.retired, decodeProtectedHeader(good.accessToken).kid);
+  await refused(node.verify(bearer, 'applications'), 401, 'invalid_token');
+});

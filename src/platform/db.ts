@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, SqliteDialect, sql, type Dialect, type Generated } from 'kysely';
+import { Kysely, sql, type Dialect, type Generated } from 'kysely';
 import type { Config } from './config.js';
 import { OwnSchemaPostgresDialect } from './pg-introspector.js';
+import { PlatformSqliteDialect } from './sqlite-dialect.js';
 import { traceDialect, tracingActive, type DbSystem } from './tracing/index.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -69,7 +70,7 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, op
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<PlatformTables>({ dialect: traced(new SqliteDialect({ database: sqlite }), 'sqlite') });
+  const db = new Kysely<PlatformTables>({ dialect: traced(new PlatformSqliteDialect(sqlite), 'sqlite') });
   return { db, dialect: 'sqlite', where: `sqlite ${file}`, connections: () => ({ total: 1 }), close: () => db.destroy() };
 }
 

@@ -4,7 +4,7 @@ import { AppError, conflict, invalid, notFound } from '../platform/errors.js';
 import { uuidV7 } from '../platform/uuid.js';
 import type { Delivery } from './definition.js';
 import type { ApplicationTables } from './migrations.js';
-import { WITHDRAWABLE, type Applicant, type Application, type HistoryEntry, type PrefilledSource, type Status } from './model.js';
+import { WITHDRAWABLE, type Applicant, type Application, type ApplicationSummary, type HistoryEntry, type PrefilledSource, type Status } from './model.js';
 import { draftFiles, fileProblemCode, PENDING_UPLOAD, personFiles, type Upload } from './attachments.js';
 import { fieldError, type FieldDefinition, type FieldError } from './forms/index.js';
 import type { AttachmentMeta, AttachmentStore, Clock, Definitions, FormEngine, JobScheduler, WorkingDayCalendar } from './ports.js';
@@ -488,16 +488,16 @@ export class Applications {
   }
 
   /** "My applications", newest first, keyset-paged (drafts included, marked so). */
-  async listMine(applicant: Applicant, opts: { cursor?: string; limit?: number } = {}): Promise<{ items: Application[]; next: string | null }> {
+  async listMine(applicant: Applicant, opts: { cursor?: string; limit?: number } = {}): Promise<{ items: ApplicationSummary[]; next: string | null }> {
     const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
-    let q = this.db.selectFrom('applications').selectAll().where('applicant', '=', applicant.nationalCode);
+    let q = this.db.selectFrom('applications').select(store.SUMMARY_COLUMNS).where('applicant', '=', applicant.nationalCode);
     const c = store.decodeCursor(opts.cursor);
     if (c && typeof c[0] === 'string' && typeof c[1] === 'string') {
       const [at, id] = c as [string, string];
       q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
     }
     const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-    const items = rows.slice(0, limit).map(store.toApplication);
+    const items = rows.slice(0, limit).map(store.toSummary);
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? store.encodeCursor([last.createdAt, last.id]) : null };
   }

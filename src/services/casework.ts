@@ -1,7 +1,7 @@
 import { writeAudit } from '../platform/audit.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../platform/errors.js';
 import type { Applications } from './applications.js';
-import { DECIDABLE, STATUSES, type Application, type HistoryEntry, type Reason, type Status } from './model.js';
+import { DECIDABLE, STATUSES, type Application, type ApplicationSummary, type HistoryEntry, type Reason, type Status } from './model.js';
 import type { Clock, WorkingDayCalendar, JobScheduler } from './ports.js';
 import * as store from './store.js';
 import type { Executor } from './store.js';
@@ -67,12 +67,12 @@ export class Casework {
    * database's `queue_order` (migrations.ts), then deadline, then id, all ascending: each page is read
    * from an index in order, never sorted.
    */
-  async queue(actor: CaseActor, f: QueueFilter = {}): Promise<{ items: Application[]; next: string | null }> {
+  async queue(actor: CaseActor, f: QueueFilter = {}): Promise<{ items: ApplicationSummary[]; next: string | null }> {
     const limit = Math.min(Math.max(f.limit ?? 25, 1), 100);
     if (f.status && !(STATUSES as readonly string[]).includes(f.status)) {
       throw invalid('bad_status', 'وضعیت ناشناخته است.', `Unknown status; use one of ${STATUSES.join(', ')}.`);
     }
-    let q = this.db.selectFrom('applications').selectAll();
+    let q = this.db.selectFrom('applications').select(store.SUMMARY_COLUMNS);
     if (actor.organization !== null) q = q.where('organization', '=', actor.organization);
     if (f.status) q = q.where('status', '=', f.status);
     // Open work (the default: QUEUE_STATUSES) is queue_order <= 0, any other status <= 100; overdue work sorts before on-time work.
@@ -88,7 +88,7 @@ export class Casework {
       q = q.where((eb) => eb(eb.refTuple('queue_order', 'deadline', 'id'), '>', eb.tuple(onTime - ov, dl, id)));
     }
     const rows = await q.orderBy('queue_order', 'asc').orderBy('deadline', 'asc').orderBy('id', 'asc').limit(limit + 1).execute();
-    const items = rows.slice(0, limit).map(store.toApplication);
+    const items = rows.slice(0, limit).map(store.toSummary);
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? store.encodeCursor([last.overdue, last.deadline, last.id]) : null };
   }

@@ -75,5 +75,8 @@ export interface Application {
   rev: number;
 }
 
+/** An application as a list shows it: everything but its answers and the registries' data. */
+export type ApplicationSummary = Omit<Application, 'answers' | 'prefill'>;
+
 /** A decision's reason, chosen from the service's list or written; the applicant reads it. */
 export type Reason = Localized;

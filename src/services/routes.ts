@@ -4,7 +4,7 @@ import { acceptMultipartForms, readMultipart } from '../platform/multipart.js';
 import { MAX_ATTACHMENT_BYTES } from './attachments.js';
 import type { Applications, Delivered } from './applications.js';
 import type { Casework, CaseActor } from './casework.js';
-import { STATUSES, type Applicant, type Application, type HistoryEntry, type PrefilledSource } from './model.js';
+import { STATUSES, type Applicant, type Application, type ApplicationSummary, type HistoryEntry, type PrefilledSource } from './model.js';
 import { formatTrackingCode } from './tracking-code.js';
 
 /**
@@ -52,7 +52,7 @@ function publicHistory(h: HistoryEntry[]) {
   }));
 }
 
-function view(a: Application) {
+function view(a: ApplicationSummary) {
   return {
     id: a.id,
     trackingCode: a.trackingCode,

@@ -1,12 +1,23 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { ApplicationTables } from './migrations.js';
-import type { Application, HistoryEntry, Status } from './model.js';
+import type { Application, ApplicationSummary, HistoryEntry, Status } from './model.js';
 
 export type ServicesDb = Kysely<ApplicationTables>;
 export type Executor = Kysely<ApplicationTables> | Transaction<ApplicationTables>;
 type Row = Selectable<ApplicationTables['applications']>;
 
-export function toApplication(r: Row): Application {
+/**
+ * The columns a list shows: all but the answers and the registries' data, which can be kilobytes of
+ * JSON a row, are parsed for nothing in a list, and were 8 % of a queue request's CPU.
+ */
+export const SUMMARY_COLUMNS = [
+  'id', 'tracking_code', 'service_code', 'service_version', 'applicant', 'applicant_name_fa', 'applicant_name_en',
+  'status', 'step_index', 'organization', 'page', 'fee_amount', 'paid_at', 'deadline', 'paused_remaining', 'overdue',
+  'assigned_to', 'first_approval_by', 'created_at', 'updated_at', 'submitted_at', 'decided_at', 'expires_at', 'rev',
+] as const satisfies ReadonlyArray<keyof Row>;
+type SummaryRow = Pick<Row, (typeof SUMMARY_COLUMNS)[number]>;
+
+export function toSummary(r: SummaryRow): ApplicationSummary {
   return {
     id: r.id,
     trackingCode: r.tracking_code,
@@ -16,8 +27,6 @@ export function toApplication(r: Row): Application {
     status: r.status as Status,
     step: r.step_index,
     organization: r.organization,
-    answers: JSON.parse(r.answers) as Record<string, unknown>,
-    prefill: JSON.parse(r.prefill) as Application['prefill'],
     page: r.page,
     fee: { amount: Number(r.fee_amount), currency: 'IRR', paidAt: r.paid_at },
     deadline: r.deadline,
@@ -31,6 +40,14 @@ export function toApplication(r: Row): Application {
     decidedAt: r.decided_at,
     expiresAt: r.expires_at,
     rev: r.rev,
+  };
+}
+
+export function toApplication(r: Row): Application {
+  return {
+    ...toSummary(r),
+    answers: JSON.parse(r.answers) as Record<string, unknown>,
+    prefill: JSON.parse(r.prefill) as Application['prefill'],
   };
 }
 

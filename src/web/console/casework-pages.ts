@@ -1,5 +1,5 @@
 import { visibleAnswers, visiblePages, type CompiledForm } from '../../services/forms/index.js';
-import { formatTrackingCode, STATUS_NAMES, STATUSES, type Application, type HistoryEntry, type Status } from '../../services/index.js';
+import { formatTrackingCode, STATUS_NAMES, STATUSES, type Application, type ApplicationSummary, type HistoryEntry, type Status } from '../../services/index.js';
 import type { Localized } from '../../catalog/index.js';
 import { answerHtml } from '../forms/index.js';
 import { html, type SafeHtml } from '../html.js';
@@ -31,14 +31,14 @@ export interface Names {
 
 const tracking = (code: string, lang: Lang) => html`<bdi dir="ltr">${digits(formatTrackingCode(code), lang)}</bdi>`;
 
-function overdueTag(lang: Lang, a: Application): SafeHtml {
+function overdueTag(lang: Lang, a: ApplicationSummary): SafeHtml {
   const k = CASEWORK[lang];
   if (a.overdue >= 2) return html` <strong class="tag tag--red">${k.escalated}</strong>`;
   if (a.overdue === 1) return html` <strong class="tag tag--red">${k.overdue}</strong>`;
   return html``;
 }
 
-function deadlineText(lang: Lang, a: Application): SafeHtml {
+function deadlineText(lang: Lang, a: ApplicationSummary): SafeHtml {
   const k = CASEWORK[lang];
   if (a.status === 'changes_requested' && a.pausedRemainingDays !== null) return html`${k.paused(fmtNumber(a.pausedRemainingDays, lang))}`;
   return a.deadline ? html`${fmtDate(a.deadline, lang)}` : html`${CONSOLE[lang].none}`;
@@ -52,7 +52,7 @@ export interface QueueView {
   organization?: { code: string; name: string };
   others?: Array<{ code: string; name: string }>;
   filter: { status: string; overdue: boolean; mine: boolean };
-  rows: Application[];
+  rows: ApplicationSummary[];
   next: string | null;
   /** The cursor this page was opened with (null on the first page). */
   cursor: string | null;
