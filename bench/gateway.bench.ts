@@ -25,6 +25,8 @@
  * `--tracing`: also (e), the same gateway with OTEL_EXPORTER_OTLP_ENDPOINT set, exporting every span
  * (server, upstream call, audit commit) over OTLP/HTTP to a local sink (bench/lib/otlp-sink.ts), on a
  * database of its own, in the same rounds; the last line then adds `tracing-on/off=R`.
+ * `--tracing-sampled`: also (f), the same with head sampling (see TRACING_SAMPLED below), `tracing-sampled/off=R`.
+ * A last line gives the same ratios by the gateway process's CPU per call.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -46,6 +48,13 @@ const BASELINE = process.env.BENCH_BASELINE_DIR?.trim() || undefined;
 const METRICS = process.argv.includes('--metrics');
 /** `--tracing`: the gateway with traces exported, beside the one without. */
 const TRACING = process.argv.includes('--tracing');
+/**
+ * `--tracing-sampled`: also the gateway with traces on and head sampling as a national deployment
+ * would run it (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, ratio BENCH_SAMPLER_RATIO, 0.1 by
+ * default), exporting to the same sink.
+ */
+const TRACING_SAMPLED = process.argv.includes('--tracing-sampled');
+const SAMPLER_RATIO = process.env.BENCH_SAMPLER_RATIO ?? '0.1';
 
 const CLIENT = 'IR/COM/10100000001/kyc';
 const SERVICE = 'IR/GOV/NOCR/registry/person';
@@ -251,9 +260,10 @@ async function main(): Promise<void> {
   const baselineSchema = databaseUrl && BASELINE ? `bench_${randomBytes(6).toString('hex')}` : undefined;
   const metricsSchema = databaseUrl && METRICS ? `bench_${randomBytes(6).toString('hex')}` : undefined;
   const tracingSchema = databaseUrl && TRACING ? `bench_${randomBytes(6).toString('hex')}` : undefined;
+  const sampledSchema = databaseUrl && TRACING_SAMPLED ? `bench_${randomBytes(6).toString('hex')}` : undefined;
   let sinkUrl: string | undefined;
   const admin = (statement: string) => pgStatement(databaseUrl, statement);
-  for (const s of [pgSchema, baselineSchema, metricsSchema, tracingSchema]) if (s) await admin(`create schema ${s}`);
+  for (const s of [pgSchema, baselineSchema, metricsSchema, tracingSchema, sampledSchema]) if (s) await admin(`create schema ${s}`);
   let scraper: NodeJS.Timeout | undefined;
   try {
     const upstream = await nodeChild('bench/lib/gateway-upstream.ts');
@@ -282,12 +292,20 @@ async function main(): Promise<void> {
       targets.push({ name: 'metrics', label: '(d) Panjareh gateway, metrics on (scraped every second)', url: `http://127.0.0.1:${port}${PATH}`, pid: m.pid, headers: m.headers });
       scraper = setInterval(() => void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.arrayBuffer()).catch(() => undefined), 1000);
     }
-    if (TRACING) {
+    if (TRACING || TRACING_SAMPLED) {
       const sink = await nodeChild('bench/lib/otlp-sink.ts');
       sinkUrl = `http://127.0.0.1:${sink.port}`;
+    }
+    if (TRACING) {
       const port = await freePort();
-      const t = await startGateway(process.cwd(), path.join(dir, 'tracing'), upstreamUrl, port, tracingSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_SERVICE_NAME: 'bench-gateway' });
-      targets.push({ name: 'tracing', label: '(e) Panjareh gateway, tracing on (OTLP/HTTP to a local sink)', url: `http://127.0.0.1:${port}${PATH}`, pid: t.pid, headers: t.headers });
+      const t = await startGateway(process.cwd(), path.join(dir, 'tracing'), upstreamUrl, port, tracingSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl!, OTEL_SERVICE_NAME: 'bench-gateway' });
+      targets.push({ name: 'tracing', label: '(e) Panjareh gateway, tracing on, every call sampled (OTLP/HTTP to a local sink)', url: `http://127.0.0.1:${port}${PATH}`, pid: t.pid, headers: t.headers });
+    }
+    if (TRACING_SAMPLED) {
+      const port = await freePort();
+      const env = { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl!, OTEL_SERVICE_NAME: 'bench-gateway-sampled', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: SAMPLER_RATIO };
+      const t = await startGateway(process.cwd(), path.join(dir, 'sampled'), upstreamUrl, port, sampledSchema, env);
+      targets.push({ name: 'sampled', label: `(f) Panjareh gateway, tracing on, parentbased_traceidratio ${SAMPLER_RATIO}`, url: `http://127.0.0.1:${port}${PATH}`, pid: t.pid, headers: t.headers });
     }
     for (const t of targets) await waitFor(t.url, t.headers ?? headers);
     const direct = `${upstreamUrl}/base/persons/0499370899`;
@@ -336,14 +354,23 @@ async function main(): Promise<void> {
         lat.map(([label, r]) => [label, fmt.int(r.rps), `${fmt.ms(r.p50)} ms`, `${fmt.ms(r.p99)} ms`, `${fmt.ms(r.p999)} ms`, label.startsWith('upstream') ? '–' : `${fmt.ms(r.p99 - directP99)} ms`, r.errors]),
       ),
     );
-    console.log(`\nratios: gateway/bare-node=${r1.toFixed(2)} gateway/nginx=${r2.toFixed(2)} added-p99-ms=${added.toFixed(2)}${METRICS ? ` metrics-on/off=${(rps('metrics') / rps('gateway')).toFixed(3)}` : ''}${TRACING ? ` tracing-on/off=${(rps('tracing') / rps('gateway')).toFixed(3)}` : ''}`);
+    console.log(`\nratios: gateway/bare-node=${r1.toFixed(2)} gateway/nginx=${r2.toFixed(2)} added-p99-ms=${added.toFixed(2)}${METRICS ? ` metrics-on/off=${(rps('metrics') / rps('gateway')).toFixed(3)}` : ''}${TRACING ? ` tracing-on/off=${(rps('tracing') / rps('gateway')).toFixed(3)}` : ''}${TRACING_SAMPLED ? ` tracing-sampled/off=${(rps('sampled') / rps('gateway')).toFixed(3)}` : ''}`);
+    // CPU per call is what other work on the machine disturbs least: the same ratios by it.
+    const cpuOf = (n: string) => median(peak[n]!.map((r) => r.cpuUs));
+    const extra = [METRICS ? 'metrics' : '', TRACING ? 'tracing' : '', TRACING_SAMPLED ? 'sampled' : ''].filter(Boolean);
+    if (extra.length) console.log(`cpu-per-call vs (c): ${extra.map((n) => `${n}=${(cpuOf(n) / cpuOf('gateway')).toFixed(3)}`).join(' ')}`);
     // Proof that the spans left the gateway: what the sink received over the whole run.
     if (sinkUrl) console.error(`bench: the trace sink received ${JSON.stringify(await fetch(`${sinkUrl}/stats`).then((r) => r.json()))}`);
   } finally {
     clearInterval(scraper);
     stopAll();
-    await new Promise((r) => setTimeout(r, 500));
-    for (const s of [pgSchema, baselineSchema, metricsSchema, tracingSchema]) if (s) await admin(`drop schema if exists ${s} cascade`).catch(() => undefined);
+    // The gateways close gracefully (and write their --cpu-prof profiles then): up to 15 s for all.
+    const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+    await Promise.race([
+      Promise.all(children.map((c) => (exited(c) ? undefined : new Promise((r) => c.once('exit', r))))),
+      new Promise((r) => setTimeout(r, 15_000)),
+    ]);
+    for (const s of [pgSchema, baselineSchema, metricsSchema, tracingSchema, sampledSchema]) if (s) await admin(`drop schema if exists ${s} cascade`).catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

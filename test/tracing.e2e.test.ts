@@ -180,6 +180,20 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     for (const personal of [F.nationalCode, F.mobile]) assert.ok(!everything.includes(personal), `no ${personal} in any exported span`);
   });
 
+  test('a caller that did not sample its trace: the call is answered, and nothing of its trace is recorded anywhere', async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const a = await gatewayCall(`00-${traceId}-${randomBytes(8).toString('hex')}-00`);
+    assert.equal(a.status, 200, a.text);
+    // A sampled call after it, whose spans arriving show that the unsampled one's would have too.
+    const later = randomBytes(16).toString('hex');
+    assert.equal((await gatewayCall(`00-${later}-${randomBytes(8).toString('hex')}-01`)).status, 200);
+    await eventually(async () => {
+      await flushTracing();
+      return inTrace(later).some((s) => s.name.startsWith('GET /demo-agencies/'));
+    }, 10_000);
+    assert.deepEqual(inTrace(traceId), [], 'neither the gateway, its upstream call, its audit commit nor the back-end recorded a span');
+  });
+
   test("a portal page's inquiry and the gateway call it makes are one trace (the portal passes its traceparent on)", async () => {
     const visitor = new Browser(tp.url!);
     const form = await visitor.get('/inquiries/postal-address');
@@ -200,9 +214,10 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     assert.equal(gateway.attributes['xroad.service'], SERVICES.address.id);
   });
 
-  test('a refused call carries its X-Road error; a route without traceparent starts a trace; closing sends what is left and unregisters', async () => {
-    const r = await fetch(`${tp.url}/healthz`);
+  test('a refused call carries its X-Road error; a route without traceparent starts a trace, health checks none; closing sends what is left and unregisters', async () => {
+    const r = await fetch(`${tp.url}/api/v1/services?q=${encodeURIComponent('گذرنامه')}`);
     assert.equal(r.status, 200);
+    for (const check of ['/healthz', '/readyz']) assert.ok((await fetch(`${tp.url}${check}`)).status < 600);
     const traceId = randomBytes(16).toString('hex');
     const a = await call(tp.url!, `/r1/${SERVICES.person.id}/persons/${F.nationalCode}`, { headers: { 'x-road-client': PORTAL_CLIENT, authorization: 'ApiKey pjx_000000000000_not-a-key', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
     assert.equal(a.status, 401, a.text);
@@ -214,8 +229,9 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     assert.ok(refused, 'the refused call was traced');
     assert.deepEqual([refused.attributes['http.response.status_code'], refused.attributes['xroad.error'], refused.attributes['xroad.id']], [401, a.headers['x-road-error'], a.headers['x-road-id']]);
     assert.ok(inTrace(traceId).some((s) => s.name === 'exchange.audit commit'), 'a refusal is audited too, in its trace');
-    const health = receiver.spans.find((s) => s.name === 'GET /healthz');
-    assert.ok(health && health.parentSpanId === '' && health.attributes['http.route'] === '/healthz');
+    const search = receiver.spans.find((s) => s.name === 'GET /api/v1/services');
+    assert.ok(search && search.parentSpanId === '' && search.attributes['http.route'] === '/api/v1/services', 'a request without traceparent is the root of its trace');
+    assert.ok(!receiver.spans.some((s) => s.name === 'GET /healthz' || s.name === 'GET /readyz'), 'the load balancer’s checks make no spans');
     assert.equal(tracingActive(), false);
     assert.equal((trace.getTracerProvider() as ProxyTracerProvider).getDelegate().constructor.name, 'NoopTracerProvider');
     assert.ok(!receiver.bodies.join('\n').includes(F.nationalCode), 'no national code in any span, refused calls included');

@@ -15,6 +15,7 @@ import { checkPath, checkQuery, queryNamesOnly, singleParam, type QueryParam } f
 import { pairKey, type ExchangeState, type LiveContract, type LiveService } from './state.js';
 import { resolvePersons } from './subjects.js';
 import { UpstreamError, type Upstreams } from './upstream.js';
+import type { Context } from '@opentelemetry/api';
 import { tracingActive } from '../platform/tracing/index.js';
 import { traceGatewayCall } from './tracing.js';
 import { GatewayRefusal, XROAD_ERRORS, errorBody, type XRoadErrorName } from './xroad-errors.js';
@@ -117,6 +118,8 @@ interface Call {
   bodyRead: boolean;
   /** The X-Road error type of the answer, for its trace; null for the provider's own answer. */
   errorType: string | null;
+  /** With tracing on, the call's trace context (src/exchange/tracing.ts). */
+  trace?: Context;
 }
 
 const refuse = (error: XRoadErrorName, message: string, headers?: Record<string, string>): never => {
@@ -264,7 +267,7 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
   /** Audits and sends one answer; a failed audit turns it into a 503 that carries nothing else. */
   async function answer(res: ServerResponse, call: Call, status: number, headers: Record<string, string | string[]>, body: Buffer | string, errorType: string | null): Promise<void> {
     try {
-      await deps.audit.append(record(call, status, errorType, body));
+      await deps.audit.append(record(call, status, errorType, body), call.trace);
     } catch (e) {
       log.error({ err: e, xroadId: call.id }, 'exchange audit append failed');
       const db = XROAD_ERRORS.DatabaseError;
@@ -372,7 +375,7 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
     const resolves = !!svc!.subject?.resolve && call.subject !== null;
     if (resolves) {
       await takeLimit(contract!, now);
-      call.persons = await resolvePersons(deps.upstreams, svc!, call.subject!, call.id);
+      call.persons = await resolvePersons(deps.upstreams, svc!, call.subject!, call.id, call.trace);
     }
     if (token !== undefined) {
       const check = await deps.consents.verify(token as string, { client, service: t.id, subject: call.persons ?? call.subject }, now);
@@ -396,7 +399,7 @@ export function createGateway(deps: GatewayDeps, log: FastifyBaseLogger): Gatewa
     const path = `${svc!.basePath}${t.rest}${t.query ? `?${t.query}` : ''}`;
     let upstream;
     try {
-      upstream = await deps.upstreams.forward(svc!.origin, { path: path.startsWith('/') ? path : `/${path}`, method: call.method, headers: (fwd as { headers: Record<string, string> }).headers, body }, tracingActive() ? { 'xroad.service': t.id, 'xroad.client': client, 'xroad.id': call.id } : undefined);
+      upstream = await deps.upstreams.forward(svc!.origin, { path: path.startsWith('/') ? path : `/${path}`, method: call.method, headers: (fwd as { headers: Record<string, string> }).headers, body }, tracingActive() ? { 'xroad.service': t.id, 'xroad.client': client, 'xroad.id': call.id } : undefined, call.trace);
     } catch (e) {
       if (e instanceof UpstreamError) refuse(e.kind === 'timeout' ? 'ServiceTimeout' : 'ServiceFailed', e.message);
       throw e;

@@ -166,9 +166,9 @@ export class Exchange {
         upstreams: this.upstreams,
         // Read at each call: the log is set by the platform (or wrapped by a test) after construction.
         audit: {
-          append: (r) => {
+          append: (r, trace) => {
             const log = this.auditLog;
-            return log ? log.append(r) : Promise.reject(new Error('the exchange has no audit log'));
+            return log ? log.append(r, trace) : Promise.reject(new Error('the exchange has no audit log'));
           },
         },
         openApi: (id) => this.registry.openApi(id),

@@ -1,4 +1,5 @@
 import { parsePersonCode } from '../platform/national-code.js';
+import type { Context } from '@opentelemetry/api';
 import { tracingActive } from '../platform/tracing/index.js';
 import type { SubjectLocation } from './model.js';
 import { UpstreamError, type Upstreams } from './upstream.js';
@@ -69,11 +70,11 @@ export function personsOfAnswer(status: number, body: Buffer): string[] {
  * Asks the owning agency whose data `value` names, on the service's own upstream; the lookup shares
  * the gateway's connection pool, deadline and response cap. A failure fails the call (502/504).
  */
-export async function resolvePersons(upstreams: Upstreams, svc: { id: string; origin: string; basePath: string; subject: SubjectLocation | null }, value: string, xroadId: string): Promise<string[]> {
+export async function resolvePersons(upstreams: Upstreams, svc: { id: string; origin: string; basePath: string; subject: SubjectLocation | null }, value: string, xroadId: string, trace?: Context): Promise<string[]> {
   const path = `${svc.basePath}${svc.subject!.resolve!.path.replace('{value}', encodeURIComponent(value))}`;
   let answer;
   try {
-    answer = await upstreams.forward(svc.origin, { path, method: 'GET', headers: { accept: 'application/json', 'x-road-id': xroadId, 'x-road-service': svc.id, [SUBJECT_LOOKUP_HEADER]: svc.id }, body: null }, tracingActive() ? { 'xroad.service': svc.id, 'xroad.id': xroadId, 'panjareh.subject_lookup': true } : undefined);
+    answer = await upstreams.forward(svc.origin, { path, method: 'GET', headers: { accept: 'application/json', 'x-road-id': xroadId, 'x-road-service': svc.id, [SUBJECT_LOOKUP_HEADER]: svc.id }, body: null }, tracingActive() ? { 'xroad.service': svc.id, 'xroad.id': xroadId, 'panjareh.subject_lookup': true } : undefined, trace);
   } catch (e) {
     if (e instanceof UpstreamError) throw new GatewayRefusal(e.kind === 'timeout' ? 'ServiceTimeout' : 'ServiceFailed', `the owning agency's lookup of whose data this is failed: ${e.message}`);
     throw e;

@@ -1,4 +1,4 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import { Pool, type Dispatcher } from 'undici';
 import { tracingActive } from '../platform/tracing/index.js';
 import { traceUpstream } from './tracing.js';
@@ -139,8 +139,8 @@ export class Upstreams {
    * deadline and the size cap abort through the dispatch controller. With tracing on, a client span
    * with `attributes` (the service, the consumer, the X-Road-Id) whose `traceparent` goes upstream.
    */
-  forward(origin: string, req: { path: string; method: string; headers: Record<string, string>; body: Buffer | null }, attributes?: Attributes): Promise<UpstreamResponse> {
-    if (tracingActive()) return traceUpstream(origin, req, attributes, () => this.dispatch(origin, req));
+  forward(origin: string, req: { path: string; method: string; headers: Record<string, string>; body: Buffer | null }, attributes?: Attributes, parent?: Context): Promise<UpstreamResponse> {
+    if (tracingActive()) return traceUpstream(origin, req, attributes, () => this.dispatch(origin, req), parent);
     return this.dispatch(origin, req);
   }
 

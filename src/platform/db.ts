@@ -70,8 +70,21 @@ export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, op
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  tuneSqliteReads(sqlite);
   const db = new Kysely<PlatformTables>({ dialect: traced(new PlatformSqliteDialect(sqlite), 'sqlite') });
   return { db, dialect: 'sqlite', where: `sqlite ${file}`, connections: () => ({ total: 1 }), close: () => db.destroy() };
+}
+
+/**
+ * Reads from memory rather than through a system call per page. SQLite's default page cache is 2 MB,
+ * so with a table of a million applications nearly every row of a list was a pread() of its page
+ * (half of a list request's CPU); with 64 MB of cache and the file mapped into memory (up to 1 GB,
+ * shared with the operating system's own cache, so it costs address space, not memory), the hot pages
+ * are read in place. Writes still go through the WAL as before.
+ */
+export function tuneSqliteReads(sqlite: Database.Database): void {
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('mmap_size = 1073741824');
 }
 
 /** True when the database answers a trivial query. */

@@ -123,7 +123,7 @@ export class ExchangeAuditLog {
   }
 
   /** Queues a record; resolves once it is committed, rejects if its transaction failed (answer 5xx then). */
-  append(r: ExchangeAuditRecord): Promise<void> {
+  append(r: ExchangeAuditRecord, trace?: Context): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the exchange audit log is closed'));
     let fields: RecordFields;
     try {
@@ -132,7 +132,7 @@ export class ExchangeAuditLog {
       return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ fields, resolve, reject, ctx: appendContext() });
+      this.queue.push({ fields, resolve, reject, ctx: trace ?? appendContext() });
       if (this.wake) this.wake();
       else this.kick();
     });

@@ -11,7 +11,13 @@ import { tracer } from './setup.js';
  * (src/exchange/tracing.ts).
  *
  * Register on the root instance before any route, and only while tracing is on: off, there is no hook.
+ *
+ * The load balancer's health and readiness checks are not traced: they say nothing a trace would
+ * show, and on a gateway node they would be the only requests that enter a context, whose cost then
+ * stays with every call of the process (src/exchange/tracing.ts).
  */
+const UNTRACED = new Set(['/healthz', '/readyz']);
+
 export function traceRequests(app: FastifyInstance): void {
   const active = new WeakMap<FastifyRequest, Context>();
 
@@ -20,7 +26,7 @@ export function traceRequests(app: FastifyInstance): void {
   // after the body, enters it again.
   app.addHook('onRequest', (req, _reply, done) => {
     const route = req.routeOptions.url;
-    if (route?.startsWith('/r1/')) return done();
+    if (route?.startsWith('/r1/') || (route && UNTRACED.has(route))) return done();
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const span = tracer().startSpan(
       route ? `${req.method} ${route}` : req.method,

@@ -16,6 +16,25 @@ export interface TracingSettings {
   resourceAttributes: Record<string, string>;
   /** How long finished spans wait to be sent in one batch (OTEL_BSP_SCHEDULE_DELAY, ms). */
   scheduleDelayMs: number;
+  /**
+   * Which traces are recorded (OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG), as the specification
+   * names them; by default every one (`parentbased_always_on`). A national gateway samples a share:
+   * `parentbased_traceidratio` with a ratio keeps whole traces, and follows a caller that sampled.
+   */
+  sampler: { name: SamplerName; ratio: number };
+}
+
+export const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
+
+function samplerOf(env: NodeJS.ProcessEnv): TracingSettings['sampler'] {
+  const name = (env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on') as SamplerName;
+  if (!SAMPLERS.includes(name)) throw new ConfigError(`OTEL_TRACES_SAMPLER must be one of ${SAMPLERS.join(', ')}, got "${env.OTEL_TRACES_SAMPLER}"`);
+  const raw = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  if (!name.endsWith('traceidratio') || !raw) return { name, ratio: 1 };
+  const ratio = Number(raw);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1 for ${name}, got "${raw}"`);
+  return { name, ratio };
 }
 
 /** `k1=v1,k2=v2` with percent-encoded values: the W3C Baggage-like list OTel's variables use. */
@@ -72,5 +91,6 @@ export function tracingSettings(env: NodeJS.ProcessEnv): TracingSettings | undef
     headers: { ...keyValues(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'), ...keyValues(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
     resourceAttributes,
     scheduleDelayMs,
+    sampler: samplerOf(env),
   };
 }

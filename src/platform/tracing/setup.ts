@@ -57,7 +57,7 @@ export interface NodeIdentity {
 }
 
 async function load(s: TracingSettings, node: NodeIdentity): Promise<Running> {
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { defaultResource, resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
+  const [sdk, { OTLPTraceExporter }, { defaultResource, resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
@@ -70,7 +70,11 @@ async function load(s: TracingSettings, node: NodeIdentity): Promise<Running> {
   const resource = defaultResource().merge(
     resourceFromAttributes({ ...s.resourceAttributes, 'service.name': s.serviceName, 'service.instance.id': node.instanceId, 'panjareh.roles': node.roles.join(',') }),
   );
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: s.scheduleDelayMs })] });
+  const { NodeTracerProvider, BatchSpanProcessor, AlwaysOnSampler, AlwaysOffSampler, TraceIdRatioBasedSampler, ParentBasedSampler } = sdk;
+  const root = { always_on: () => new AlwaysOnSampler(), always_off: () => new AlwaysOffSampler(), traceidratio: () => new TraceIdRatioBasedSampler(s.sampler.ratio) };
+  const own = s.sampler.name.replace(/^parentbased_/, '') as keyof typeof root;
+  const sampler = s.sampler.name.startsWith('parentbased_') ? new ParentBasedSampler({ root: root[own]() }) : root[own]();
+  const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: s.scheduleDelayMs })] });
   // W3C trace context only: baggage is not propagated (it could carry anything a client put in it).
   provider.register({ propagator: new W3CTraceContextPropagator() });
   return {
