@@ -57,11 +57,12 @@ export interface NodeIdentity {
 }
 
 async function load(s: TracingSettings, node: NodeIdentity): Promise<Running> {
-  const [sdk, { OTLPTraceExporter }, { defaultResource, resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
+  const [sdk, { OTLPTraceExporter }, { defaultResource, resourceFromAttributes }, { W3CTraceContextPropagator }, { LeanContextManager }] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/resources'),
     import('@opentelemetry/core'),
+    import('./context-manager.js'),
   ]);
   sdkLoaded = true;
   // JSON over HTTP (this exporter's encoding); headers from the platform's settings, the rest
@@ -76,7 +77,7 @@ async function load(s: TracingSettings, node: NodeIdentity): Promise<Running> {
   const sampler = s.sampler.name.startsWith('parentbased_') ? new ParentBasedSampler({ root: root[own]() }) : root[own]();
   const provider = new NodeTracerProvider({ resource, sampler, spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: s.scheduleDelayMs })] });
   // W3C trace context only: baggage is not propagated (it could carry anything a client put in it).
-  provider.register({ propagator: new W3CTraceContextPropagator() });
+  provider.register({ propagator: new W3CTraceContextPropagator(), contextManager: new LeanContextManager() });
   return {
     url: s.url,
     users: 0,
