@@ -49,9 +49,9 @@ const METRICS = process.argv.includes('--metrics');
 /** `--tracing`: the gateway with traces exported, beside the one without. */
 const TRACING = process.argv.includes('--tracing');
 /**
- * `--tracing-sampled`: also the gateway with traces on and head sampling as a national deployment
- * would run it (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, ratio BENCH_SAMPLER_RATIO, 0.1 by
- * default), exporting to the same sink.
+ * `--tracing-sampled`: also the gateway with traces on and head sampling as the platform runs it by
+ * default (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, ratio BENCH_SAMPLER_RATIO, 0.1 by
+ * default, which is also the platform's), exporting to the same sink. `--tracing` samples every call.
  */
 const TRACING_SAMPLED = process.argv.includes('--tracing-sampled');
 const SAMPLER_RATIO = process.env.BENCH_SAMPLER_RATIO ?? '0.1';
@@ -298,7 +298,7 @@ async function main(): Promise<void> {
     }
     if (TRACING) {
       const port = await freePort();
-      const t = await startGateway(process.cwd(), path.join(dir, 'tracing'), upstreamUrl, port, tracingSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl!, OTEL_SERVICE_NAME: 'bench-gateway' });
+      const t = await startGateway(process.cwd(), path.join(dir, 'tracing'), upstreamUrl, port, tracingSchema, { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl!, OTEL_SERVICE_NAME: 'bench-gateway', OTEL_TRACES_SAMPLER: 'parentbased_always_on' });
       targets.push({ name: 'tracing', label: '(e) Panjareh gateway, tracing on, every call sampled (OTLP/HTTP to a local sink)', url: `http://127.0.0.1:${port}${PATH}`, pid: t.pid, headers: t.headers });
     }
     if (TRACING_SAMPLED) {

@@ -82,7 +82,7 @@ after(async () => {
   await shared.drop();
 });
 
-const noOtel = { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_SDK_DISABLED: '', OTEL_TRACES_EXPORTER: '' };
+const noOtel = { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_SDK_DISABLED: '', OTEL_TRACES_EXPORTER: '', OTEL_TRACES_SAMPLER: '', OTEL_TRACES_SAMPLER_ARG: '' };
 
 test('without OTEL_EXPORTER_OTLP_ENDPOINT no tracer provider is registered and the SDK is never loaded', async () => {
   const off = await testPlatform({ shared, env: { ...noOtel, PANJAREH_DEMO: 'true' } });
@@ -124,8 +124,10 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
   const inTrace = (id: string) => receiver.spans.filter((s) => s.traceId === id);
 
   before(async () => {
-    // A long batch delay: spans leave only when flushed, or when the platform closes.
-    tp = await testPlatform({ shared, listen: true, env: { ...noOtel, PANJAREH_DEMO: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'panjareh-test', OTEL_BSP_SCHEDULE_DELAY: '60000' } });
+    // A long batch delay: spans leave only when flushed, or when the platform closes. Every trace
+    // started here is kept (the default keeps one in ten), so that each test sees its own.
+    const env = { ...noOtel, PANJAREH_DEMO: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'panjareh-test', OTEL_BSP_SCHEDULE_DELAY: '60000', OTEL_TRACES_SAMPLER: 'parentbased_always_on' };
+    tp = await testPlatform({ shared, listen: true, env });
     await tp.agencies.seed();
     await connectPortalToExchange(tp);
     key = (await storedPortalKey(tp.database.db))!;

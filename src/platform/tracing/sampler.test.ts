@@ -33,7 +33,9 @@ after(async () => {
 });
 
 test('the sampler settings: default, a ratio, and refusals that name the variable', () => {
-  assert.deepEqual(tracingSettings(env)!.sampler, { name: 'parentbased_always_on', ratio: 1 });
+  assert.deepEqual(tracingSettings(env)!.sampler, { name: 'parentbased_traceidratio', ratio: 0.1 }, 'one trace in ten started here, and every one a caller sampled');
+  assert.deepEqual(tracingSettings({ ...env, OTEL_TRACES_SAMPLER_ARG: '0.25' })!.sampler, { name: 'parentbased_traceidratio', ratio: 0.25 });
+  assert.deepEqual(tracingSettings({ ...env, OTEL_TRACES_SAMPLER: 'parentbased_always_on' })!.sampler, { name: 'parentbased_always_on', ratio: 1 });
   assert.deepEqual(tracingSettings({ ...env, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.05' })!.sampler, { name: 'parentbased_traceidratio', ratio: 0.05 });
   assert.deepEqual(tracingSettings({ ...env, OTEL_TRACES_SAMPLER: 'TraceIdRatio' })!.sampler, { name: 'traceidratio', ratio: 1 }, 'without an argument the ratio is 1, as the specification says');
   assert.throws(() => tracingSettings({ ...env, OTEL_TRACES_SAMPLER: 'jaeger_remote' }), (e: unknown) => e instanceof ConfigError && /OTEL_TRACES_SAMPLER must be one of/.test(e.message));
