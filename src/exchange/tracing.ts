@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Attributes, type Context } from '@opentelemetry/api';
-import { failed, tracer } from '../platform/tracing/index.js';
+import { endWhenSettled, tracer } from '../platform/tracing/index.js';
 
 /**
  * The gateway's spans, made only while tracing is on (the gateway checks `tracingActive()` first).
@@ -85,17 +85,8 @@ export function traceUpstream<T extends { status: number }>(origin: string, req:
     parent,
   );
   propagation.inject(trace.setSpan(parent, span), req.headers);
-  return send().then(
-    (r) => {
-      span.setAttribute('http.response.status_code', r.status);
-      if (r.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-      return r;
-    },
-    (e: unknown) => {
-      failed(span, e);
-      span.end();
-      throw e;
-    },
-  );
+  return endWhenSettled(span, send(), (r) => {
+    span.setAttribute('http.response.status_code', r.status);
+    if (r.status >= 400) span.setStatus({ code: SpanStatusCode.ERROR });
+  });
 }

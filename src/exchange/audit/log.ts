@@ -11,7 +11,7 @@ import { accessesOf, auditStats, type AccessOptions, type StatsDimension } from 
 import { chainHead, lastSeal, registerChain, storeBatch, type AuditDb, type SealRow } from './store.js';
 import { verifyAuditLog } from './verify.js';
 import { tracingActive } from '../../platform/tracing/index.js';
-import { appendContext, detached, endCommitSpan, inCommitSpan, startCommitSpan } from './tracing.js';
+import { appendContext, detached, endCommitSpan, startCommitSpan } from './tracing.js';
 import { isUniqueViolation, positive, sizeBucket, type AuditLogObserver, type AuditWriterMetrics, type ExchangeAuditLogOptions } from './log-settings.js';
 
 export type { AuditLogObserver, AuditWriterMetrics, ExchangeAuditLogOptions } from './log-settings.js';
@@ -272,7 +272,9 @@ export class ExchangeAuditLog {
         void sent.then(() => this.inFlight.delete(sent));
       } else {
         try {
-          await inCommitSpan(span, () => storeBatch(this.db, prepared.rows, prepared.seal, this.sqlite ? { sync: this.sqliteFull ? 'FULL' : null, restore: this.sqliteRestore ?? 1 } : null));
+          // The commit span is itself the database span: its statements are not entered as its
+          // children, since entering a context turns on promise hooks for the whole process (tracing.ts).
+          await storeBatch(this.db, prepared.rows, prepared.seal, this.sqlite ? { sync: this.sqliteFull ? 'FULL' : null, restore: this.sqliteRestore ?? 1 } : null);
           endCommitSpan(span);
           this.committed(batch, prepared, { group: this.lastGroup + 1, records: batch.length }, handedAt);
         } catch (e) {

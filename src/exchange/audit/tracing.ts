@@ -44,16 +44,6 @@ export function startCommitSpan(batch: ReadonlyArray<{ ctx?: Context }>, attribu
   );
 }
 
-/**
- * Runs the commit. The commit span is itself the database span (its attributes say which database):
- * its statements are not made children through the active context, because entering a context
- * (AsyncLocalStorage on Node 20) turns on promise hooks for the whole process, which cost the gateway
- * about a tenth of its CPU on every call afterwards, traced or not.
- */
-export function inCommitSpan<T>(_span: Span | null, fn: () => Promise<T>): Promise<T> {
-  return fn();
-}
-
 export function endCommitSpan(span: Span | null, e?: unknown): void {
   if (!span?.isRecording()) return;
   if (e !== undefined) failed(span, e);

@@ -6,6 +6,6 @@
  */
 export { tracingSettings, type TracingSettings } from './settings.js';
 export { flushTracing, startTracing, tracer, tracingActive, tracingSdkLoaded, type NodeIdentity, type TracingHandle } from './setup.js';
-export { failed, withSpan } from './span.js';
+export { endWhenSettled, failed, withSpan } from './span.js';
 export { traceRequests } from './http.js';
 export { traceDialect, type DbSystem } from './kysely.js';

@@ -1,6 +1,6 @@
 import { SpanKind, context, trace, type Attributes } from '@opentelemetry/api';
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
-import { failed } from './span.js';
+import { endWhenSettled } from './span.js';
 import { tracer, tracingActive } from './setup.js';
 
 /**
@@ -89,17 +89,7 @@ function traceConnection(conn: DatabaseConnection, system: DbSystem): DatabaseCo
     const attributes: Attributes = { 'db.system': system, 'db.system.name': system, 'db.operation.name': op };
     if (table) attributes['db.collection.name'] = table;
     const span = tracer().startSpan(table ? `${op} ${table}` : op, { kind: SpanKind.CLIENT, attributes });
-    return (execute.call(this, q) as Promise<QueryResult<R>>).then(
-      (r) => {
-        span.end();
-        return r;
-      },
-      (e: unknown) => {
-        failed(span, e);
-        span.end();
-        throw e;
-      },
-    );
+    return endWhenSettled(span, execute.call(this, q) as Promise<QueryResult<R>>);
   };
   c[PATCHED] = true;
   return c;

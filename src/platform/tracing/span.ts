@@ -21,6 +21,25 @@ export function withSpan<T>(name: string, attributes: Attributes, fn: (span: Spa
 }
 
 /**
+ * Ends `span` when `work` settles: `onAnswer` first sees a result (to add its status), a rejection
+ * marks the span failed (see `failed`). The result or the rejection passes through unchanged.
+ */
+export function endWhenSettled<T>(span: Span, work: Promise<T>, onAnswer?: (r: T) => void): Promise<T> {
+  return work.then(
+    (r) => {
+      onAnswer?.(r);
+      span.end();
+      return r;
+    },
+    (e: unknown) => {
+      failed(span, e);
+      span.end();
+      throw e;
+    },
+  );
+}
+
+/**
  * Marks a span as failed with the error's kind only: an error's message may quote what it was given
  * (a national code, a path), so neither the message nor the stack is recorded.
  */
