@@ -16,10 +16,11 @@
  * BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_WORKERS (2: the reads
  * again against `panjareh start --workers N` on the same database; 0 leaves that out), BENCH_OUT (a
  * file to write the Markdown section to; printed only by default), BENCH_LOG_LEVEL (the server's,
- * `silent`), DATABASE_URL (postgres://… for PostgreSQL, in a schema of its own, dropped afterwards).
+ * `silent`), BENCH_PROFILE (see startProfile), BENCH_ONLY (a regular expression: only the targets it matches), DATABASE_URL (postgres://… for PostgreSQL, in a schema of its own, dropped afterwards).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import inspector from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -90,6 +91,28 @@ const rotate = <T>(xs: T[], k: number): T[] => {
   const i = ((k % xs.length) + xs.length) % xs.length;
   return [...xs.slice(i), ...xs.slice(0, i)];
 };
+
+/**
+ * BENCH_PROFILE=dir: a CPU profile of the server (this process) while each target of the first round of
+ * the one-process pass is measured, written to dir as a .cpuprofile (open it in Chrome's DevTools).
+ */
+let profiled = 0;
+async function startProfile(): Promise<((name: string) => Promise<void>) | undefined> {
+  const dir = process.env.BENCH_PROFILE;
+  if (!dir) return undefined;
+  const session = new inspector.Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (name) => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${String(++profiled).padStart(2, '0')}-${name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60)}.cpuprofile`);
+    fs.writeFileSync(file, JSON.stringify(profile));
+    console.log(`bench: profile of ${name} in ${file}`);
+  };
+}
 
 async function main(): Promise<void> {
   const shared = await freshDatabase();
@@ -209,6 +232,11 @@ async function main(): Promise<void> {
       { name: `submit, ${SUBMIT_WITH_REGISTRY} (free, civil registry read through the exchange)`, requests: submit(SUBMIT_WITH_REGISTRY, { purpose: 'family' }), submit: true },
       { name: `submit, ${SUBMIT_DEMO} (the demo's unemployment benefit: insurance record from Social Security, two steps)`, requests: submit(SUBMIT_DEMO, { lastDay: '1405-07-30', reason: 'contract-ended', iban: 'IR820540102680020817909002' }), submit: true },
     ];
+    // BENCH_ONLY=regex: only the targets whose names match it, beside the reference (for profiling one).
+    const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : undefined;
+    if (only) {
+      for (const list of [reads, submissions]) list.splice(0, list.length, ...list.filter((t, i) => (list === reads && i === 0) || only.test(t.name)));
+    }
     const targets = [...reads, ...submissions];
     // Every target answers as it should before anything is measured.
     for (const t of reads) {
@@ -257,7 +285,9 @@ async function main(): Promise<void> {
           if (warmup > 0) await req(warmup);
           const cpu0 = cpuMs();
           const w0 = performance.now();
+          const stopProfile = label === 'one process' && round === 1 ? await startProfile() : undefined;
           const result = await req(seconds);
+          await stopProfile?.(t.name);
           const serverCpu = ((cpuMs() - cpu0) / (performance.now() - w0)) * 100;
           samples.get(t)!.push({ result, serverCpu });
           console.log(`bench: ${label}, round ${round}: ${t.name}: ${fmt.int(result.requestsPerSecond)} req/s, p95 ${fmt.ms(result.p95)} ms, non-2xx ${result.non2xx}${result.non2xx ? ` ${JSON.stringify(result.non2xxByStatus)}` : ''}, errors ${result.errors}`);

@@ -374,6 +374,18 @@ test('the applicant and the judiciary’s caseworker download the attachment; no
   assert.equal(theirs.headers.get('content-type'), 'application/pdf');
   assert.match(theirs.headers.get('content-disposition') ?? '', /^attachment; filename="report\.pdf"/);
 
+  // The agency's own case system, through its API: the application lists the attachment, which downloads as it was uploaded.
+  const viaApi = (await (await agency(`/api/agency/v1/applications/${attachedApp}`)).json()) as { attachments: Array<{ id: string; name: string; type: string; size: number; url: string }> };
+  const apiFile = `/api/agency/v1/applications/${attachedApp}/files/${attachedFile}`;
+  assert.deepEqual(viaApi.attachments, [{ id: attachedFile, name: 'report.pdf', type: 'application/pdf', size: PDF.length, url: `${tp.config.publicUrl}${apiFile}` }]);
+  const fromApi = await agency(apiFile);
+  assert.equal(fromApi.status, 200);
+  assert.equal(fromApi.headers.get('content-type'), 'application/pdf');
+  assert.equal(fromApi.headers.get('x-content-type-options'), 'nosniff');
+  assert.ok(Buffer.from(await fromApi.arrayBuffer()).equals(PDF));
+  assert.equal((await agency(apiFile, { key: 'wrong' })).status, 401, 'without the credential');
+  assert.equal((await fetch(`${tp.url}${apiFile}`)).status, 401, 'without any credential');
+
   const stranger = new Browser(tp.url!);
   await signInToPortal(stranger, tp.url!, { nationalCode: DEMO_FIXTURES.foreign.nationalCode, mobile: DEMO_FIXTURES.foreign.mobile }, '/account');
   assert.equal((await download(stranger, href)).status, 404, 'another citizen');
@@ -382,6 +394,8 @@ test('the applicant and the judiciary’s caseworker download the attachment; no
   assert.equal((await download(null, href)).status, 303, 'signed out: sent to sign in');
   const unnamed = await tp.files.put(tp.database.db, { bytes: PDF, name: 'x.pdf', owner: `application:${attachedApp}` });
   assert.equal((await download(ali, `/account/applications/${attachedApp}/files/${unnamed.id}`)).status, 404, 'only a file the answers name');
+  assert.equal((await agency(`/api/agency/v1/applications/${attachedApp}/files/${unnamed.id}`)).status, 404, 'the agency API too: only a file the answers name');
+  assert.equal((await agency(`/api/agency/v1/applications/${attachedApp}/files/not-an-id`)).status, 400, 'a malformed id');
 });
 
 test('the citizen API: POST /api/v1/files, then an application naming the file; a file of someone else is refused', async () => {
@@ -430,6 +444,18 @@ test('the citizen API: POST /api/v1/files, then an application naming the file; 
   const made = (await ok.json()) as { id: string };
   const got = await fetch(`${tp.url}/api/v1/applications/${made.id}`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(((await got.json()) as { answers: { report: string } }).answers.report, file.id);
+
+  // An upload no application names is kept as long as a draft, then the daily purge removes it; a named one stays.
+  const unused = (await (await api('/api/v1/files', { body: upload('unused.pdf', PDF) })).json()) as { id: string };
+  const recent = (await (await api('/api/v1/files', { body: upload('recent.pdf', PDF) })).json()) as { id: string };
+  const old = new Date(tp.clock.now().getTime() - 31 * 86_400_000).toISOString();
+  await tp.database.db.updateTable('stored_files' as never).set({ created_at: old } as never).where('id' as never, 'in', [unused.id, file.id] as never).execute();
+  await tp.jobs.schedule(tp.database.db, JOBS.purgeDrafts, {}, { runAt: tp.clock.now(), key: 'daily' });
+  await eventually(async () => (await tp.jobs.runDue(), (await tp.files.meta(unused.id)) === null));
+  assert.ok(await tp.files.meta(file.id), 'the file an application names is kept, however old');
+  assert.ok(await tp.files.meta(recent.id), 'an unused upload within its keeping period is kept');
+  assert.ok(await tp.files.meta(attachedFile), 'a draft page’s file of a submitted application is kept');
+
   const doc = (await (await fetch(`${tp.url}/api/docs/json`)).json()) as { paths: Record<string, { post?: { requestBody?: { content: Record<string, unknown> } } }> };
   assert.ok(doc.paths['/api/v1/files']?.post?.requestBody?.content['multipart/form-data'], 'described in the OpenAPI document');
 });

@@ -76,3 +76,73 @@ test('kept statements answer correctly after a schema change, and many distinct 
     await t.dispose();
   }
 });
+
+test('rows built from raw arrays are the objects better-sqlite3 builds (names, order, duplicates, every type); a column named __proto__ is an own property', async () => {
+  const t = tempDatabase();
+  try {
+    const db = t.handle.db;
+    await sql`create table kinds (id integer primary key, name text, amount real, data blob, note text)`.execute(db);
+    const inserted = await sql<{ id: number; name: string }>`insert into kinds (id, name, amount, data, note) values (1, ${'نام'}, 2.5, ${Buffer.from([1, 2, 3])}, null) returning id, name`.execute(db);
+    assert.deepEqual(inserted.rows, [{ id: 1, name: 'نام' }], 'a statement with RETURNING reads its rows too');
+    const rows = await sql<Record<string, unknown>>`select id, name, amount, data, note, 1 as id, 7 as "a b" from kinds`.execute(db);
+    const direct = new (require('better-sqlite3'))(t.file, { readonly: true });
+    try {
+      const expected = direct.prepare(`select id, name, amount, data, note, 1 as id, 7 as "a b" from kinds`).all();
+      assert.deepEqual(rows.rows, expected);
+      assert.deepEqual(Object.keys(rows.rows[0]!), Object.keys(expected[0]));
+    } finally {
+      direct.close();
+    }
+    // better-sqlite3 assigns a column named __proto__, which sets the row's prototype (a BLOB's Buffer) or is dropped; here it is a plain own property.
+    const row = (await sql<Record<string, unknown>>`select id, data, 'x' as "__proto__" from kinds`.execute(db)).rows[0]!;
+    assert.equal(Object.getPrototypeOf(row), Object.prototype, 'a column named __proto__ does not set the prototype');
+    assert.equal(Object.getOwnPropertyDescriptor(row, '__proto__')?.value, 'x');
+    assert.ok(Buffer.isBuffer(row.data));
+    // The same kept statement, read again after a write in between, answers the new data.
+    await sql`update kinds set note = 'n' where id = 1`.execute(db);
+    const again = await sql<Record<string, unknown>>`select id, name, amount, data, note, 1 as id, 7 as "a b" from kinds`.execute(db);
+    assert.equal(again.rows[0]!.note, 'n');
+    // Streaming the same statement gives objects too (Kysely's iterate path).
+    const streamed: unknown[] = [];
+    for await (const r of db.selectFrom('kinds' as never).select(['id' as never, 'name' as never]).stream()) streamed.push(r);
+    assert.deepEqual(streamed, [{ id: 1, name: 'نام' }]);
+  } finally {
+    await t.dispose();
+  }
+});
+
+test('the connection goes to waiting queries in turn; a transaction holds it to the end, and a failed one gives it back', async () => {
+  const t = tempDatabase();
+  try {
+    const db = t.handle.db;
+    await sql`create table log (n integer not null)`.execute(db);
+    const done: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const trx = db.transaction().execute(async (tx) => {
+      await sql`insert into log (n) values (0)`.execute(tx);
+      await held;
+      await sql`insert into log (n) values (1)`.execute(tx);
+      done.push('transaction');
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    const reads = Array.from({ length: 300 }, (_, i) => sql<{ c: number }>`select count(*) as c from log`.execute(db).then((r) => {
+      done.push(`read ${i}`);
+      return r.rows[0]!.c;
+    }));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(done, [], 'no query runs while the transaction holds the connection');
+    release();
+    await trx;
+    const counts = await Promise.all(reads);
+    assert.deepEqual(done, ['transaction', ...Array.from({ length: 300 }, (_, i) => `read ${i}`)], 'the waiting queries ran in the order they asked');
+    assert.ok(counts.every((c) => c === 2), 'each saw the committed transaction');
+    await assert.rejects(db.transaction().execute(async (tx) => {
+      await sql`insert into log (n) values (2)`.execute(tx);
+      throw new Error('boom');
+    }), /boom/);
+    assert.equal((await sql<{ c: number }>`select count(*) as c from log`.execute(db)).rows[0]!.c, 2, 'rolled back, and the connection is free again');
+  } finally {
+    await t.dispose();
+  }
+});

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ServiceData } from '../catalog/index.js';
 import { testPlatform, type TestPlatform } from '../../test/harness.js';
+import { CompiledQuery, sql } from 'kysely';
 import { Applications } from './applications.js';
+import { SUMMARY_COLUMNS } from './store.js';
 import { Casework, type CaseActor } from './casework.js';
 import type { Delivery } from './definition.js';
 import type { Applicant, Application } from './model.js';
@@ -252,4 +254,18 @@ test('the queue: escalated, then overdue, then by deadline and id, every status 
   assert.deepEqual(await all(agency, { assignedTo: agency.username }), [a3, a8]);
   assert.deepEqual(await all({ username: 'authority', organization: null }, { overdueOnly: true }), [a5, a2, a7], 'the authority: every agency’s overdue work');
   assert.deepEqual(await all({ ...agency, organization: 'JUDICIARY' }, { overdueOnly: true }), [], 'another agency sees none of it');
+});
+
+test('"my applications" is read from its index alone: the index carries every column the list shows', async () => {
+  // The list's query as listMine builds it (SUMMARY_COLUMNS): a column added to the list but not to the index shows here.
+  const q = tp.database.db.selectFrom('applications' as never).select(SUMMARY_COLUMNS as never).where('applicant' as never, '=', sara.nationalCode as never).orderBy('created_at' as never, 'desc').orderBy('id' as never, 'desc').limit(21).compile();
+  if (tp.database.dialect === 'sqlite') {
+    const plan = (await tp.database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]))).rows.map((r) => r.detail).join('\n');
+    assert.match(plan.replace(/"/g, ''), /USING COVERING INDEX applications_applicant\b/, plan);
+  } else {
+    // PostgreSQL: every selected column is in the index (key or INCLUDE), so the planner may read it alone (an index-only scan, on a large table).
+    const { rows } = await sql<{ def: string }>`select pg_get_indexdef(c.oid) as def from pg_class c where c.relname = 'applications_applicant' and c.relnamespace = (select oid from pg_namespace where nspname = current_schema())`.execute(tp.database.db);
+    const def = rows[0]!.def;
+    for (const column of SUMMARY_COLUMNS) assert.match(def, new RegExp(`\\b${column}\\b`), `${column} in ${def}`);
+  }
 });

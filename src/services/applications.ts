@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AppError, conflict, invalid, notFound } from '../platform/errors.js';
+import { QueryShapes } from '../platform/query-shapes.js';
 import { uuidV7 } from '../platform/uuid.js';
 import type { Delivery } from './definition.js';
 import type { ApplicationTables } from './migrations.js';
@@ -51,7 +52,10 @@ export interface Delivered {
 
 export class Applications {
   readonly db: ServicesDb;
-  private readonly draftDays: number;
+  /** The lists read on every visit, built once per shape (platform/query-shapes.ts). */
+  private readonly shapes: QueryShapes;
+  /** Days a draft (and an upload no application names) is kept after its last change. */
+  readonly draftDays: number;
   private readonly dailyLimit: number;
 
   constructor(
@@ -59,6 +63,7 @@ export class Applications {
     private readonly o: ApplicationsOptions,
   ) {
     this.db = db as Kysely<ApplicationTables>;
+    this.shapes = new QueryShapes(db);
     this.draftDays = o.draftDays ?? 30;
     this.dailyLimit = o.dailyLimit ?? 20;
   }
@@ -277,9 +282,42 @@ export class Applications {
 
   /** One attachment of the applicant's own application, with its bytes; null when its answers name no such file. */
   async attachment(applicant: Applicant, id: string, fileId: string): Promise<(AttachmentMeta & { bytes: Buffer }) | null> {
-    const r = await this.own(this.db, applicant, id);
-    const named = await this.attachments(store.toApplication(r));
+    return this.namedAttachment(store.toApplication(await this.own(this.db, applicant, id)), fileId);
+  }
+
+  /** A stored file that the application's answers name, with its bytes; null for any other file (whoever reads it sees only these). */
+  async namedAttachment(application: Pick<Application, 'service' | 'serviceVersion' | 'answers'>, fileId: string): Promise<(AttachmentMeta & { bytes: Buffer }) | null> {
+    const named = await this.attachments(application);
     return named.has(fileId) ? ((await this.o.files?.get(fileId)) ?? null) : null;
+  }
+
+  /**
+   * Removes files uploaded through the citizen API (`POST /api/v1/files`) before `before` that none of
+   * their owner's applications names: an upload that was never used is kept as long as a draft, then
+   * goes. Returns how many were removed. Each file is checked against its owner's applications alone
+   * (their index), in batches, so the purge costs what the unused files cost, not the table.
+   */
+  async removeUnusedUploads(before: string, batch = 500): Promise<number> {
+    if (!this.o.files) return 0;
+    let removed = 0;
+    let after: { createdAt: string; id: string } | undefined;
+    for (;;) {
+      const candidates = await this.o.files.storedBefore(personFiles(''), before, batch, after);
+      for (const f of candidates) {
+        const nationalCode = f.owner.slice(personFiles('').length);
+        const named = await this.db
+          .selectFrom('applications')
+          .select('id')
+          .where('applicant', '=', nationalCode)
+          // A file id is a UUID (hex digits and dashes): nothing in it is special to LIKE.
+          .where('answers', 'like', `%"${f.id}"%`)
+          .limit(1)
+          .executeTakeFirst();
+        if (!named && (await this.o.files.remove(f.id))) removed++;
+      }
+      if (candidates.length < batch) return removed;
+      after = candidates[candidates.length - 1]!;
+    }
   }
 
   /** Removes the files of drafts about to be deleted (the daily purge). */
@@ -490,13 +528,14 @@ export class Applications {
   /** "My applications", newest first, keyset-paged (drafts included, marked so). */
   async listMine(applicant: Applicant, opts: { cursor?: string; limit?: number } = {}): Promise<{ items: ApplicationSummary[]; next: string | null }> {
     const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
-    let q = this.db.selectFrom('applications').select(store.SUMMARY_COLUMNS).where('applicant', '=', applicant.nationalCode);
     const c = store.decodeCursor(opts.cursor);
-    if (c && typeof c[0] === 'string' && typeof c[1] === 'string') {
-      const [at, id] = c as [string, string];
-      q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
-    }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const before = c && typeof c[0] === 'string' && typeof c[1] === 'string' ? [c[0], c[1]] : null;
+    const values = [applicant.nationalCode, ...(before ?? []), limit + 1];
+    const rows = await this.shapes.execute(before ? 'mine:before' : 'mine', values, (v) => {
+      let q = this.db.selectFrom('applications').select(store.SUMMARY_COLUMNS).where('applicant', '=', v[0] as string);
+      if (before) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(v[1] as string, v[2] as string)));
+      return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(v[v.length - 1] as number);
+    });
     const items = rows.slice(0, limit).map(store.toSummary);
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? store.encodeCursor([last.createdAt, last.id]) : null };

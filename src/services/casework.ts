@@ -1,8 +1,9 @@
 import { writeAudit } from '../platform/audit.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../platform/errors.js';
+import { QueryShapes } from '../platform/query-shapes.js';
 import type { Applications } from './applications.js';
 import { DECIDABLE, STATUSES, type Application, type ApplicationSummary, type HistoryEntry, type Reason, type Status } from './model.js';
-import type { Clock, WorkingDayCalendar, JobScheduler } from './ports.js';
+import type { AttachmentMeta, Clock, WorkingDayCalendar, JobScheduler } from './ports.js';
 import * as store from './store.js';
 import type { Executor } from './store.js';
 import { JOBS } from './jobs.js';
@@ -44,7 +45,11 @@ export class Casework {
   constructor(
     private readonly apps: Applications,
     private readonly o: { clock: Clock; calendar: WorkingDayCalendar; jobs: JobScheduler },
-  ) {}
+  ) {
+    this.shapes = new QueryShapes(apps.db);
+  }
+
+  private readonly shapes: QueryShapes;
 
   private get db() {
     return this.apps.db;
@@ -72,22 +77,35 @@ export class Casework {
     if (f.status && !(STATUSES as readonly string[]).includes(f.status)) {
       throw invalid('bad_status', 'وضعیت ناشناخته است.', `Unknown status; use one of ${STATUSES.join(', ')}.`);
     }
-    let q = this.db.selectFrom('applications').select(store.SUMMARY_COLUMNS);
-    if (actor.organization !== null) q = q.where('organization', '=', actor.organization);
-    if (f.status) q = q.where('status', '=', f.status);
     // Open work (the default: QUEUE_STATUSES) is queue_order <= 0, any other status <= 100; overdue work sorts before on-time work.
     // Work without a deadline has no queue_order and is in no queue (queued work always has one: a paused one keeps it).
     const onTime = !f.status || (QUEUE_STATUSES as readonly string[]).includes(f.status) ? 0 : 100;
-    q = q.where('queue_order', f.overdueOnly ? '<' : '<=', onTime);
-    if (f.assignedTo) q = q.where('assigned_to', '=', f.assignedTo);
-    if (f.service) q = q.where('service_code', '=', f.service);
     // The cursor names the last item as [overdue, deadline, id] (as it always has); the next page starts after its place.
     const c = store.decodeCursor(f.cursor);
-    if (c && typeof c[0] === 'number' && typeof c[1] === 'string' && typeof c[2] === 'string') {
-      const [ov, dl, id] = c as [number, string, string];
-      q = q.where((eb) => eb(eb.refTuple('queue_order', 'deadline', 'id'), '>', eb.tuple(onTime - ov, dl, id)));
-    }
-    const rows = await q.orderBy('queue_order', 'asc').orderBy('deadline', 'asc').orderBy('id', 'asc').limit(limit + 1).execute();
+    const after = c && typeof c[0] === 'number' && typeof c[1] === 'string' && typeof c[2] === 'string' ? [onTime - c[0], c[1], c[2]] : null;
+    // The query's clauses in a fixed order, each present or not: the shape's name says which, its values follow in that order.
+    const clauses: Array<[string, unknown[]]> = [];
+    if (actor.organization !== null) clauses.push(['org', [actor.organization]]);
+    if (f.status) clauses.push(['status', [f.status]]);
+    clauses.push([f.overdueOnly ? 'order<' : 'order<=', [onTime]]);
+    if (f.assignedTo) clauses.push(['assigned', [f.assignedTo]]);
+    if (f.service) clauses.push(['service', [f.service]]);
+    if (after) clauses.push(['after', after]);
+    clauses.push(['limit', [limit + 1]]);
+    const rows = await this.shapes.execute(`queue:${clauses.map(([k]) => k).join(',')}`, clauses.flatMap(([, v]) => v), (v) => {
+      let i = 0;
+      let q = this.db.selectFrom('applications').select(store.SUMMARY_COLUMNS);
+      if (actor.organization !== null) q = q.where('organization', '=', v[i++] as string);
+      if (f.status) q = q.where('status', '=', v[i++] as string);
+      q = q.where('queue_order', f.overdueOnly ? '<' : '<=', v[i++] as number);
+      if (f.assignedTo) q = q.where('assigned_to', '=', v[i++] as string);
+      if (f.service) q = q.where('service_code', '=', v[i++] as string);
+      if (after) {
+        const [order, deadline, id] = [v[i++], v[i++], v[i++]];
+        q = q.where((eb) => eb(eb.refTuple('queue_order', 'deadline', 'id'), '>', eb.tuple(order as number, deadline as string, id as string)));
+      }
+      return q.orderBy('queue_order', 'asc').orderBy('deadline', 'asc').orderBy('id', 'asc').limit(v[i++] as number);
+    });
     const items = rows.slice(0, limit).map(store.toSummary);
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? store.encodeCursor([last.overdue, last.deadline, last.id]) : null };
@@ -97,6 +115,11 @@ export class Casework {
   async read(actor: CaseActor, id: string): Promise<{ application: Application; history: HistoryEntry[] }> {
     const r = await this.ofAgency(this.db, actor, id);
     return { application: store.toApplication(r), history: await store.history(this.db, id, { internal: true }) };
+  }
+
+  /** One attachment of an application the actor may read, with its bytes; null when its answers name no such file. */
+  async attachment(actor: CaseActor, id: string, fileId: string): Promise<(AttachmentMeta & { bytes: Buffer }) | null> {
+    return this.apps.namedAttachment(store.toApplication(await this.ofAgency(this.db, actor, id)), fileId);
   }
 
   private async audit(trx: Executor, actor: CaseActor, action: string, id: string, detail: Record<string, unknown> = {}) {

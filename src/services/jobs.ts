@@ -128,6 +128,8 @@ export function applicationJobHandlers(d: JobDeps): Record<string, Handler> {
         // Their attachments go with them: a file uploaded on a draft's page is that draft's alone.
         await d.apps.removeDraftFiles(trx, gone.map((r) => r.id));
       });
+      // Files uploaded through the citizen API and named by no application are kept as long as a draft, then go too.
+      await d.apps.removeUnusedUploads(new Date(d.clock.now().getTime() - d.apps.draftDays * 86_400_000).toISOString());
       await d.jobs.schedule(db, JOBS.purgeDrafts, {}, { runAt: new Date(d.clock.now().getTime() + 86_400_000), key: 'daily' });
     },
   };

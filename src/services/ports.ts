@@ -81,6 +81,7 @@ export interface AttachmentStore {
   get(id: string, executor?: Executor): Promise<(AttachmentMeta & { bytes: Buffer }) | null>;
   meta(id: string, executor?: Executor): Promise<AttachmentMeta | null>;
   list(owner: string, executor?: Executor): Promise<AttachmentMeta[]>;
+  storedBefore(ownerPrefix: string, before: string, limit: number, after?: { createdAt: string; id: string }): Promise<AttachmentMeta[]>;
   remove(id: string, executor?: Executor): Promise<boolean>;
 }
 
@@ -93,4 +94,6 @@ export interface AttachmentMeta {
   /** As recognised from the content: application/pdf, image/jpeg or image/png. */
   mediaType: string;
   size: number;
+  /** When it was stored (ISO 8601). */
+  createdAt: string;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, invalid } from '../platform/errors.js';
+import { AppError, invalid, notFound } from '../platform/errors.js';
+import { sendAttachment } from '../platform/files/index.js';
 import { acceptMultipartForms, readMultipart } from '../platform/multipart.js';
 import { MAX_ATTACHMENT_BYTES } from './attachments.js';
 import type { Applications, Delivered } from './applications.js';
@@ -51,6 +52,31 @@ function publicHistory(h: HistoryEntry[]) {
     ...(e.kind === 'document_issued' ? { document: e.detail.document } : {}),
   }));
 }
+
+const nullableString = { type: ['string', 'null'] } as const;
+/** The shape of `view`: the response schema of every route that answers with it (documented, and serialised by Fastify's compiled serialiser). */
+const applicationView = {
+  type: 'object',
+  required: ['id', 'trackingCode', 'trackingCodeFormatted', 'service', 'serviceVersion', 'status', 'step', 'organization', 'fee', 'deadline', 'deadlinePaused', 'overdue', 'createdAt', 'submittedAt', 'decidedAt'],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    trackingCode: { type: 'string', description: 'Twelve digits, the last a Verhoeff check digit' },
+    trackingCodeFormatted: { type: 'string', description: 'As printed: 4821-0937-5562' },
+    service: { type: 'string' },
+    serviceVersion: { type: 'integer' },
+    status: { type: 'string', enum: [...STATUSES] },
+    step: { type: 'integer', description: 'The index of the current step of handling' },
+    organization: { type: 'string', description: 'The organisation whose queue the application is in now' },
+    fee: { type: 'object', required: ['amount', 'currency', 'paidAt'], properties: { amount: { type: 'integer' }, currency: { type: 'string', enum: ['IRR'] }, paidAt: nullableString } },
+    deadline: { ...nullableString, description: 'When the current step must be done (ISO 8601)' },
+    deadlinePaused: { type: 'boolean', description: 'True while the applicant is asked for changes' },
+    overdue: { type: 'boolean' },
+    createdAt: { type: 'string' },
+    submittedAt: nullableString,
+    decidedAt: nullableString,
+  },
+} as const;
+const listOf = (item: object) => ({ 200: { type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: item }, next: { ...nullableString, description: 'The cursor of the next page, null on the last' } } } });
 
 function view(a: ApplicationSummary) {
   return {
@@ -136,7 +162,7 @@ export async function serviceApiRoutes(app: FastifyInstance, o: ServiceApiOption
 
   app.get<{ Querystring: { cursor?: string; limit?: number } }>(
     '/api/v1/applications',
-    { schema: { ...tag, summary: 'My applications, newest first', querystring: { type: 'object', additionalProperties: false, properties: { cursor: { type: 'string', maxLength: 500 }, limit: { type: 'integer', minimum: 1, maximum: 100 } } } } },
+    { schema: { ...tag, summary: 'My applications, newest first', querystring: { type: 'object', additionalProperties: false, properties: { cursor: { type: 'string', maxLength: 500 }, limit: { type: 'integer', minimum: 1, maximum: 100 } } }, response: listOf(applicationView) } },
     async (req, reply) => {
       const who = await o.citizen(req, reply);
       const page = await o.applications.listMine(who, { cursor: req.query.cursor, limit: req.query.limit });
@@ -171,6 +197,7 @@ export async function serviceApiRoutes(app: FastifyInstance, o: ServiceApiOption
         ...atag,
         summary: 'The agency’s queue: overdue first, then by deadline',
         querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: [...STATUSES] }, overdue: { type: 'boolean' }, cursor: { type: 'string', maxLength: 500 }, limit: { type: 'integer', minimum: 1, maximum: 100 } } },
+        response: listOf(applicationView),
       },
     },
     async (req, reply) => {
@@ -183,8 +210,20 @@ export async function serviceApiRoutes(app: FastifyInstance, o: ServiceApiOption
   app.get<{ Params: { id: string } }>('/api/agency/v1/applications/:id', { schema: { ...atag, summary: 'One application of the agency, with the applicant, answers, registry data and history', params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } } } }, async (req, reply) => {
     const actor = await o.agency(req, reply);
     const { application, history } = await o.casework.read(actor, req.params.id);
-    return { ...view(application), rev: application.rev, applicant: application.applicant, answers: application.answers, prefill: application.prefill, history, documents: await docs(application.id) };
+    const attachments = [...(await o.applications.attachments(application)).values()].map((f) => ({ id: f.id, name: f.name, type: f.mediaType, size: f.size, url: `${o.publicUrl}/api/agency/v1/applications/${application.id}/files/${f.id}` }));
+    return { ...view(application), rev: application.rev, applicant: application.applicant, answers: application.answers, prefill: application.prefill, attachments, history, documents: await docs(application.id) };
   });
+
+  app.get<{ Params: { id: string; file: string } }>(
+    '/api/agency/v1/applications/:id/files/:file',
+    { schema: { ...atag, summary: 'An attachment of one of the agency’s applications (a file its answers name), as it was uploaded: PDF, JPEG or PNG', params: { type: 'object', required: ['id', 'file'], properties: { id: ID, file: ID } } } },
+    async (req, reply) => {
+      const actor = await o.agency(req, reply);
+      const file = await o.casework.attachment(actor, req.params.id, req.params.file);
+      if (!file) throw notFound({ fa: 'پیوست', en: 'Attachment' });
+      return sendAttachment(reply, file);
+    },
+  );
 
   app.post<{ Params: { id: string }; Body: { decision: string; reasons?: Array<{ fa: string; en: string }>; rev?: number } }>(
     '/api/agency/v1/applications/:id/decision',

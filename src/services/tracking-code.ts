@@ -62,7 +62,10 @@ export function newTrackingCode(): string {
 }
 
 /** `482109375562` → `4821-0937-5562`, as printed on receipts and pages. */
-export const formatTrackingCode = (code: string): string => code.replace(/^(\d{4})(\d{4})(\d{4})$/, '$1-$2-$3');
+export const formatTrackingCode = (code: string): string =>
+  // Slices, not a replace with groups: this runs for every row of every list (26 per page of a queue).
+  TWELVE_DIGITS.test(code) ? `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}` : code;
+const TWELVE_DIGITS = /^\d{12}$/;
 
 /**
  * A tracking code as a person typed it (Persian or Arabic digits, spaces, dashes) → its twelve digits,

@@ -29,7 +29,8 @@ function returnPath(req: FastifyRequest): string {
 }
 
 async function fill(req: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-  if (typeof payload !== 'string' || !payload.includes(ACCOUNT_SLOT)) return payload;
+  // Only pages carry the slot: a JSON answer (a page of a queue is 13 KB) is not searched for it.
+  if (typeof payload !== 'string' || !String(reply.getHeader('content-type') ?? '').startsWith('text/html') || !payload.includes(ACCOUNT_SLOT)) return payload;
   if (NOT_HERE.test(req.url)) return payload.replace(ACCOUNT_SLOT, '');
   const lang = langOf(payload);
   // The same address answers differently with and without a session: caches must key on the cookie, and a personal page stays private.

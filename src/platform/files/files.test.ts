@@ -132,3 +132,31 @@ test('a file stored inside a transaction that rolls back does not exist', async 
     await t.dispose();
   }
 });
+
+test('storedBefore pages through the files of owners with a prefix stored before a time, oldest first', async () => {
+  const t = await testDatabase(fileMigrations);
+  try {
+    const clock = new ManualClock('2026-11-01T00:00:00.000Z');
+    const files = new FileStore(t.db, { clock });
+    await files.put(t.db, { bytes: PDF, name: 'draft.pdf', owner: 'application:x' });
+    await files.put(t.db, { bytes: PDF, name: 'persons.pdf', owner: 'persons' });
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      made.push((await files.put(t.db, { bytes: PDF, name: `${i}.pdf`, owner: `person:${i}` })).id);
+      clock.advance(60_000);
+    }
+    const late = await files.put(t.db, { bytes: PDF, name: 'late.pdf', owner: 'person:9' });
+    const before = late.createdAt;
+    const seen: string[] = [];
+    let after: { createdAt: string; id: string } | undefined;
+    for (;;) {
+      const page = await files.storedBefore('person:', before, 2, after);
+      seen.push(...page.map((f) => f.id));
+      if (page.length < 2) break;
+      after = page[page.length - 1]!;
+    }
+    assert.deepEqual(seen, made, 'every person: file stored before, in order; not the draft’s, not "persons", not the later one');
+  } finally {
+    await t.dispose();
+  }
+});

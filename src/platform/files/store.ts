@@ -117,6 +117,30 @@ export class FileStore {
     return rows.map(toMeta);
   }
 
+  /**
+   * The metadata of files whose owner begins with `ownerPrefix` and that were stored before `before`
+   * (ISO 8601), oldest first, at most `limit`, after the file `after` when given (keyset paging): the
+   * candidates of a clean-up. The prefix is read as an index range on the owner, not a LIKE, so it
+   * costs the same on both databases.
+   */
+  async storedBefore(ownerPrefix: string, before: string, limit: number, after?: { createdAt: string; id: string }, executor: Executor = this.db): Promise<StoredFileMeta[]> {
+    // Every owner that begins with the prefix sorts from the prefix up to the prefix with its last character moved one on.
+    const end = ownerPrefix.slice(0, -1) + String.fromCharCode(ownerPrefix.charCodeAt(ownerPrefix.length - 1) + 1);
+    let q = (executor as Kysely<FileTables>)
+      .selectFrom('stored_files')
+      .select(['id', 'owner', 'name', 'media_type', 'size', 'sha256', 'created_at'])
+      .where('owner', '>=', ownerPrefix)
+      .where('owner', '<', end)
+      .where('created_at', '<', before);
+    if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(after.createdAt, after.id)));
+    const rows = await q
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toMeta);
+  }
+
   /** Deletes the file; true when it existed. */
   async remove(id: string, executor: Executor = this.db): Promise<boolean> {
     const r = await (executor as Kysely<FileTables>).deleteFrom('stored_files').where('id', '=', id).executeTakeFirst();

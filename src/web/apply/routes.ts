@@ -9,7 +9,7 @@ import { MAX_ATTACHMENT_BYTES, PENDING_UPLOAD, readPrefill, uploadProblem, type 
 import { fieldError, firstPageWithProblems, findPage, mergePage, nextPage, parsePage, previousPage, visiblePages, type CompiledForm, type FieldError, type PageDefinition } from '../../services/forms/index.js';
 import { setFlash, takeFlash } from '../flash.js';
 import { pick, prefix, type Lang } from '../i18n.js';
-import { sendAttachment } from '../attachment.js';
+import { sendAttachment } from '../../platform/files/index.js';
 import { portalExchange } from '../portal-exchange.js';
 import { applicationsBase, checkPage, documentsPage, formStepPage, listPage, startPage, statusPage } from './pages.js';
 

@@ -8,6 +8,7 @@ import type { PageContext } from './authority-pages.js';
 import { applicationPage, overduePage, QUEUE_STATUSES, queuePage, type ApplicationView, type Names } from './casework-pages.js';
 import { CASEWORK, type CaseDone } from './casework-strings.js';
 import { fixable, refusal, sendHtml } from './kit.js';
+import { sendAttachment } from '../../platform/files/index.js';
 import { documentLinks } from './documents-routes.js';
 
 /**
@@ -190,18 +191,9 @@ export function caseworkRoutes(app: FastifyInstance, deps: CaseworkDeps, kit: Ca
   // An attachment, to whoever may read the application: only a file its answers name, never another stored file.
   app.get<{ Params: { id: string; file: string } }>(`${base}/applications/:id/files/:file`, { ...guarded, schema: { params: fileParams } }, async (req, reply) => {
     const { application } = await load(req, req.params.id);
-    const delivered = await applications.delivered(application.service, application.serviceVersion).catch(() => null);
-    const form = delivered ? forms.compiled(delivered.delivery.form) : null;
-    const file = attachmentsOf(form, application.answers).includes(req.params.file) && deps.files ? await deps.files.get(req.params.file) : null;
+    const file = await applications.namedAttachment(application, req.params.file);
     if (!file) throw notFound({ fa: 'پیوست', en: 'Attachment' });
-    // Served as a download (never rendered as a page of ours), its name quoted for the header.
-    const ascii = file.name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-    return reply
-      .type(file.mediaType)
-      .header('cache-control', 'private, no-store')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`)
-      .send(file.bytes);
+    return sendAttachment(reply, file);
   });
 
   /**
