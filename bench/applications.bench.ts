@@ -16,7 +16,7 @@
  * BENCH_WARMUP_SECONDS (2), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50), BENCH_WORKERS (2: the reads
  * again against `panjareh start --workers N` on the same database; 0 leaves that out), BENCH_OUT (a
  * file to write the Markdown section to; printed only by default), BENCH_LOG_LEVEL (the server's,
- * `silent`), BENCH_PROFILE (see startProfile), BENCH_ONLY (a regular expression: only the targets it matches), DATABASE_URL (postgres://… for PostgreSQL, in a schema of its own, dropped afterwards).
+ * `silent`), BENCH_LOAD (`autocannon`, the default, or `wrk`: the load generator), BENCH_PROFILE (see startProfile), BENCH_ONLY (a regular expression: only the targets it matches), DATABASE_URL (postgres://… for PostgreSQL, in a schema of its own, dropped afterwards).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -41,6 +41,7 @@ import { signInToPortal } from '../test/signin.js';
 import { benchCatalog, makeWorld, seedApplications, seedCitizens, SUBMIT_DEMO, SUBMIT_WITH_REGISTRY, SUBMIT_WITHOUT_PREFILL, type SeedService } from './lib/applications-world.js';
 import { startCluster } from './lib/http-run.js';
 import { LoadGenerator, type LoadResult, type RotatedRequest } from './lib/load.js';
+import { WrkLoad } from './lib/wrk-load.js';
 import { fmt, median, table } from './lib/report.js';
 
 function envNumber(name: string, fallback: number): number {
@@ -117,7 +118,11 @@ async function startProfile(): Promise<((name: string) => Promise<void>) | undef
 async function main(): Promise<void> {
   const shared = await freshDatabase();
   let tp: TestPlatform | undefined;
-  const load = new LoadGenerator();
+  // BENCH_LOAD=wrk: the same runs sent by wrk (C) instead of autocannon (JavaScript), which takes less of the cores the server shares.
+  const loadKind = process.env.BENCH_LOAD ?? 'autocannon';
+  if (loadKind !== 'autocannon' && loadKind !== 'wrk') throw new Error(`BENCH_LOAD must be autocannon or wrk, got "${loadKind}"`);
+  if (loadKind === 'wrk') WrkLoad.check();
+  const load: Pick<LoadGenerator, 'run' | 'close'> = loadKind === 'wrk' ? new WrkLoad() : new LoadGenerator();
   const started = new Date();
   try {
     tp = await testPlatform({ shared, listen: true, env: { PANJAREH_DEMO: 'true', PANJAREH_INDEX_SYNC_MS: '1000', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' } });
@@ -337,7 +342,7 @@ async function main(): Promise<void> {
 - **Machine:** ${os.availableParallelism()} cores of ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, shared with other work
 - **Load average (1 min) before → after each round:** ${loads.map((l) => `${l.what}: ${l.before.toFixed(1)} → ${l.after.toFixed(1)}`).join('; ')}${Math.max(...loads.map((l) => Math.max(l.before, l.after))) > os.availableParallelism() * 2.5 ? ` — **the machine was saturated** at times: other work wanted the cores too (the benchmark itself accounts for 2 to 4 of that load: its server processes and the load generator), so absolute figures are low and noisy; compare the ratios to /healthz` : ''}
 - **Data:** ${fmt.int(seed.applications)} applications and ${fmt.int(seed.events)} events written in ${fmt.int(seed.ms / 1000)} s, ${fmt.int(world.applicants)} applicants, ${services.length} services, ${orgs.length} organisations; largest queues: ${orgs.slice(0, 5).map(([o, n]) => `${o} ${fmt.int(n)} (${fmt.int(seed.openPerOrganization.get(o) ?? 0)} open)`).join(', ')}
-- **Load:** ${connections} connections, ${seconds} s per target after ${warmup} s of warm-up, ${rounds} rounds, targets in turn within each round. Median over the rounds, (min–max); ratios to /healthz of the same round. ${fmt.int(madeToday)} applications were submitted during the run.${settled.length ? ` Requests left behind (clients give up after 10 s) kept the server busy for ${settled.join('; ')} before the next target began.` : ''}
+- **Load:** ${loadKind === 'wrk' ? 'wrk (one thread)' : 'autocannon'}, ${connections} connections, ${seconds} s per target after ${warmup} s of warm-up, ${rounds} rounds, targets in turn within each round. Median over the rounds, (min–max); ratios to /healthz of the same round. ${fmt.int(madeToday)} applications were submitted during the run.${settled.length ? ` Requests left behind (clients give up after 10 s) kept the server busy for ${settled.join('; ')} before the next target began.` : ''}
 
 Query plans at this size (the SQL the code sends, for page 1 unless said):
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SERVICE_CODE, validateServiceInput, type Actor, type Catalog, type ServiceData } from '../../catalog/index.js';
+import { SERVICE_CODE, validateServiceInput, type Actor, type Catalog, type Localized, type ServiceData } from '../../catalog/index.js';
 import type { NationalIdentity, StaffDirectory, StaffUser } from '../../identity/index.js';
 import { AppError } from '../../platform/errors.js';
 import { SESSION_COOKIE } from '../account/routes.js';
@@ -61,6 +61,8 @@ const listQuery = { type: 'object', properties: { q: { type: 'string', maxLength
 export const PAGE_SIZE = 25;
 /** The one-time cookie that carries "submitted for review" and the like to the page after the redirect. */
 const NOTICE_FLASH = 'panjareh_console_notice';
+/** How long a staff member's name from the civil registry is kept for the console's pages (as the identity keeps a person's claims). */
+const STAFF_NAME_MS = 60_000;
 
 /** Search text as the list compares it: lower case, Persian letters canonical, digits Latin. */
 const fold = (s: string) =>
@@ -330,9 +332,16 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
     const memberOrganization = (memberId: string) => catalog.read.organizationOfMember(memberId)?.name;
     const membersOf = (organization: string) => catalog.read.membersOfOrganization(organization);
     authorityRoutes(app, authorityDeps, { lang, base: p, guarded, posted, secure: opts.secureCookies, memberOrganization, membersOf });
-    const personName = async (nationalCode: string) => {
+    // Staff names on every page of a queue (its assignees) come from the civil registry; each is kept a minute, as the identity keeps a person's claims.
+    const names = new Map<string, { at: number; name: Localized | null }>();
+    const personName = async (nationalCode: string): Promise<Localized | null> => {
+      const hit = names.get(nationalCode);
+      if (hit && Date.now() - hit.at < STAFF_NAME_MS) return hit.name;
       const found = await opts.identity.people.registry.person(nationalCode);
-      return found ? { fa: `${pick(found.firstName, 'fa')} ${pick(found.lastName, 'fa')}`, en: `${pick(found.firstName, 'en')} ${pick(found.lastName, 'en')}` } : null;
+      const name = found ? { fa: `${pick(found.firstName, 'fa')} ${pick(found.lastName, 'fa')}`, en: `${pick(found.firstName, 'en')} ${pick(found.lastName, 'en')}` } : null;
+      if (names.size >= 10_000) names.clear();
+      names.set(nationalCode, { at: Date.now(), name });
+      return name;
     };
     if (opts.documents) {
       documentConsoleRoutes(app, { documents: opts.documents, personName }, { lang, base: p, guarded: { preHandler: [requireStaff] }, posted: { preHandler: [app.csrfProtection, requireStaff] }, secure: opts.secureCookies });
