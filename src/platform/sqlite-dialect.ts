@@ -36,10 +36,11 @@ type Row = Record<string, unknown>;
 
 /**
  * A function that turns a raw row (an array, in the statement's column order) into the object
- * better-sqlite3 would have built: the same keys in the same order, a later duplicate name winning.
+ * better-sqlite3 would have built: the same keys in the same order, a later duplicate name winning
+ * (one difference: a column named `__proto__`, below).
  */
 function rowBuilder(names: string[]): (r: unknown[]) => Row {
-  // `__proto__` as a literal key would set the prototype; a computed key defines an own property, as better-sqlite3 does.
+  // `__proto__` as a literal key would set the prototype (as better-sqlite3's assignment does); a computed key makes it an own property.
   const props = names.map((n, i) => `${n === '__proto__' ? `[${JSON.stringify(n)}]` : JSON.stringify(n)}: r[${i}]`);
   return new Function('r', `return { ${props.join(', ')} };`) as (r: unknown[]) => Row;
 }
