@@ -36,6 +36,7 @@ import path from 'node:path';
 import { freePort } from '../test/harness.js';
 import { fmt, median, table } from './lib/report.js';
 import { pgStatement } from './lib/pg-admin.js';
+import { cpuSeconds } from './lib/proc-cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -88,21 +89,6 @@ function stopAll(): void {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
 }
 process.on('exit', stopAll);
-
-/** CPU seconds (user + system) used so far by a process and its children (nginx's worker), from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    let total = (Number(f[11]) + Number(f[12])) / 100;
-    const kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
-    for (const k of kids ? kids.split(' ') : []) total += cpuSeconds(Number(k));
-    return total;
-  } catch {
-    return NaN;
-  }
-}
 
 /** A Node child that prints `listening <port>`. */
 function nodeChild(script: string, env: NodeJS.ProcessEnv = {}): Promise<{ port: number; pid: number }> {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoadResult, RotatedRequest, RunRequest } from './load.js';
+import { cpuSeconds } from './proc-cpu.js';
 
 /**
  * The same runs as LoadGenerator (load.ts), sent by wrk (Debian's `wrk`, written in C) instead of
@@ -111,17 +112,4 @@ function done(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
 end
 `;
-}
-
-/** User and system CPU seconds of a process, NaN once it is gone. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime, in clock ticks of 1/100 s (Linux's USER_HZ).
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
 }
