@@ -6,8 +6,8 @@ import { uuidV7 } from '../platform/uuid.js';
 import type { Delivery } from './definition.js';
 import type { ApplicationTables } from './migrations.js';
 import { WITHDRAWABLE, type Applicant, type Application, type ApplicationSummary, type HistoryEntry, type PrefilledSource, type Status } from './model.js';
-import { draftFiles, fileProblemCode, PENDING_UPLOAD, personFiles, type Upload } from './attachments.js';
-import { fieldError, type FieldDefinition, type FieldError } from './forms/index.js';
+import { ApplicationFiles } from './application-files.js';
+import type { Upload } from './attachments.js';
 import type { AttachmentMeta, AttachmentStore, Clock, Definitions, FormEngine, JobScheduler, WorkingDayCalendar } from './ports.js';
 import * as store from './store.js';
 import type { Executor, ServicesDb } from './store.js';
@@ -54,6 +54,8 @@ export class Applications {
   readonly db: ServicesDb;
   /** The lists read on every visit, built once per shape (platform/query-shapes.ts). */
   private readonly shapes: QueryShapes;
+  /** The applications' attachments. */
+  readonly files: ApplicationFiles;
   /** Days a draft (and an upload no application names) is kept after its last change. */
   readonly draftDays: number;
   private readonly dailyLimit: number;
@@ -64,6 +66,7 @@ export class Applications {
   ) {
     this.db = db as Kysely<ApplicationTables>;
     this.shapes = new QueryShapes(db);
+    this.files = new ApplicationFiles(this.db, o.files ?? null, o.forms, (code, version, executor) => this.delivered(code, version, executor));
     this.draftDays = o.draftDays ?? 30;
     this.dailyLimit = o.dailyLimit ?? 20;
   }
@@ -187,8 +190,8 @@ export class Applications {
       if (r.status !== 'draft' && r.status !== 'changes_requested') throw conflict('not_a_draft', 'این درخواست ثبت شده است و پاسخ‌های آن را اکنون نمی‌توان تغییر داد.', 'This application has been submitted; its answers cannot be changed now.');
       const now = this.now();
       const before = JSON.parse(r.answers) as Record<string, unknown>;
-      const fileFields = await this.fileFieldsOf(r.service_code, r.service_version, trx);
-      const stored = await this.storeFiles(trx, applicant, id, fileFields, before, answers, uploads);
+      const fileFields = await this.files.fileFieldsOf(r.service_code, r.service_version, trx);
+      const stored = await this.files.store(trx, applicant, id, fileFields, before, answers, uploads);
       const merged = { ...before, ...answers, ...stored };
       for (const [k, v] of Object.entries(answers)) if (v === undefined) delete merged[k];
       const ok = await store.update(trx, id, r.rev, {
@@ -200,130 +203,14 @@ export class Applications {
       });
       if (!ok) throw conflict('changed_meanwhile', 'این درخواست هم‌زمان تغییر کرد؛ صفحه را دوباره باز کنید.', 'The application changed meanwhile; open the page again.');
       // A draft's file replaced or removed is nobody's any more. (After a request for changes the old one stays: the caseworker compares.)
-      if (r.status === 'draft' && this.o.files) {
-        for (const f of Object.keys(fileFields)) {
-          const old = before[f];
-          if (typeof old === 'string' && old !== merged[f] && (await this.o.files.meta(old, trx))?.owner === draftFiles(id)) await this.o.files.remove(old, trx);
-        }
-      }
+      if (r.status === 'draft') await this.files.removeReplaced(trx, id, fileFields, before, merged);
       return store.toApplication((await store.row(trx, id))!);
     });
   }
 
-  /** A form's file fields, by name, for the service version an application is made under. */
-  private async fileFieldsOf(code: string, version: number, executor: Executor): Promise<Record<string, FieldDefinition>> {
-    if (!this.o.forms.fileFields) return {};
-    const s = await this.delivered(code, version, executor).catch(() => null);
-    return s ? this.o.forms.fileFields(s.delivery.form) : {};
-  }
-
-  /** Stores a page's uploads and checks its other file answers (see saveDraft); the stored ids by field. */
-  private async storeFiles(trx: Executor, applicant: Applicant, id: string, fileFields: Record<string, FieldDefinition>, before: Record<string, unknown>, answers: Record<string, unknown>, uploads: Record<string, Upload>): Promise<Record<string, string>> {
-    const errors: FieldError[] = [];
-    let status = 400;
-    for (const [name, v] of Object.entries(answers)) {
-      const def = fileFields[name];
-      if (!def || v === undefined || name in uploads || v === before[name]) continue;
-      if (v === PENDING_UPLOAD || typeof v !== 'string' || !(await this.fileOf(trx, v, [draftFiles(id), personFiles(applicant.nationalCode)]))) errors.push(fieldError(name, def, 'file_id'));
-    }
-    const stored: Record<string, string> = {};
-    for (const [name, upload] of Object.entries(uploads)) {
-      const def = fileFields[name];
-      if (!def || !this.o.files) {
-        errors.push({ field: name, code: 'unknown_field', message: { fa: 'این پرسش پرونده نمی‌پذیرد.', en: 'This question does not take a file.' } });
-        continue;
-      }
-      try {
-        stored[name] = (await this.o.files.put(trx, { bytes: upload.bytes, name: upload.name, owner: draftFiles(id) })).id;
-      } catch (e) {
-        if (!(e instanceof AppError) || e.status >= 500) throw e;
-        // The store's own words (they name what the content is), with the field's code.
-        errors.push({ field: name, code: fileProblemCode(e.code), message: e.messages });
-        status = Math.max(status, e.status);
-      }
-    }
-    if (errors.length) throw new AppError(status, 'invalid_answers', { fa: 'برخی پاسخ‌ها درست نیستند.', en: 'Some answers are not valid.' }, errors);
-    return stored;
-  }
-
-  /** The stored file, if it belongs to one of `owners`. */
-  private async fileOf(executor: Executor, fileId: string, owners: string[]): Promise<AttachmentMeta | null> {
-    const meta = this.o.files && /^[0-9a-f-]{36}$/.test(fileId) ? await this.o.files.meta(fileId, executor) : null;
-    return meta && owners.includes(meta.owner) ? meta : null;
-  }
-
-  /** The applicant's file answers that name no file of theirs (the API's answers). */
-  private async foreignFiles(executor: Executor, applicant: Applicant, s: Delivered, answers: Record<string, unknown>): Promise<FieldError[]> {
-    const errors: FieldError[] = [];
-    for (const [name, def] of Object.entries(this.o.forms.fileFields?.(s.delivery.form) ?? {})) {
-      const v = answers[name];
-      if (v !== undefined && (typeof v !== 'string' || !(await this.fileOf(executor, v, [personFiles(applicant.nationalCode)])))) errors.push(fieldError(name, def, 'file_id'));
-    }
-    return errors;
-  }
-
-  /** Stores a file the applicant uploads through the API, theirs to name in their applications. */
-  async upload(applicant: Applicant, upload: Upload): Promise<AttachmentMeta> {
-    if (!this.o.files) throw new AppError(503, 'files_not_configured', { fa: 'بارگذاری پرونده در این درگاه راه‌اندازی نشده است.', en: 'File uploads are not configured on this platform.' });
-    return this.o.files.put(this.db, { bytes: upload.bytes, name: upload.name, owner: personFiles(applicant.nationalCode) });
-  }
-
-  /** The stored files an application's answers name, by id (a file since removed is left out). */
-  async attachments(application: Pick<Application, 'service' | 'serviceVersion' | 'answers'>): Promise<Map<string, AttachmentMeta>> {
-    const out = new Map<string, AttachmentMeta>();
-    if (!this.o.files) return out;
-    for (const name of Object.keys(await this.fileFieldsOf(application.service, application.serviceVersion, this.db))) {
-      const v = application.answers[name];
-      const meta = typeof v === 'string' && /^[0-9a-f-]{36}$/.test(v) ? await this.o.files.meta(v) : null;
-      if (meta) out.set(meta.id, meta);
-    }
-    return out;
-  }
-
   /** One attachment of the applicant's own application, with its bytes; null when its answers name no such file. */
   async attachment(applicant: Applicant, id: string, fileId: string): Promise<(AttachmentMeta & { bytes: Buffer }) | null> {
-    return this.namedAttachment(store.toApplication(await this.own(this.db, applicant, id)), fileId);
-  }
-
-  /** A stored file that the application's answers name, with its bytes; null for any other file (whoever reads it sees only these). */
-  async namedAttachment(application: Pick<Application, 'service' | 'serviceVersion' | 'answers'>, fileId: string): Promise<(AttachmentMeta & { bytes: Buffer }) | null> {
-    const named = await this.attachments(application);
-    return named.has(fileId) ? ((await this.o.files?.get(fileId)) ?? null) : null;
-  }
-
-  /**
-   * Removes files uploaded through the citizen API (`POST /api/v1/files`) before `before` that none of
-   * their owner's applications names: an upload that was never used is kept as long as a draft, then
-   * goes. Returns how many were removed. Each file is checked against its owner's applications alone
-   * (their index), in batches, so the purge costs what the unused files cost, not the table.
-   */
-  async removeUnusedUploads(before: string, batch = 500): Promise<number> {
-    if (!this.o.files) return 0;
-    let removed = 0;
-    let after: { createdAt: string; id: string } | undefined;
-    for (;;) {
-      const candidates = await this.o.files.storedBefore(personFiles(''), before, batch, after);
-      for (const f of candidates) {
-        const nationalCode = f.owner.slice(personFiles('').length);
-        const named = await this.db
-          .selectFrom('applications')
-          .select('id')
-          .where('applicant', '=', nationalCode)
-          // A file id is a UUID (hex digits and dashes): nothing in it is special to LIKE.
-          .where('answers', 'like', `%"${f.id}"%`)
-          .limit(1)
-          .executeTakeFirst();
-        if (!named && (await this.o.files.remove(f.id))) removed++;
-      }
-      if (candidates.length < batch) return removed;
-      after = candidates[candidates.length - 1]!;
-    }
-  }
-
-  /** Removes the files of drafts about to be deleted (the daily purge). */
-  async removeDraftFiles(executor: Executor, ids: string[]): Promise<void> {
-    if (!this.o.files) return;
-    for (const id of ids) for (const f of await this.o.files.list(draftFiles(id), executor)) await this.o.files.remove(f.id, executor);
+    return this.files.namedAttachment(store.toApplication(await this.own(this.db, applicant, id)), fileId);
   }
 
   /** Every problem of the answers against the form of the version the application is made under. */
@@ -372,7 +259,7 @@ export class Applications {
     if (seen) return seen;
     const s = await this.delivered(service);
     const checked = this.checkAnswers(s, answers);
-    const foreign = await this.foreignFiles(this.db, applicant, s, checked);
+    const foreign = await this.files.foreignFiles(this.db, applicant, s, checked);
     if (foreign.length) throw invalid('invalid_answers', 'برخی پاسخ‌ها درست نیستند.', 'Some answers are not valid.', foreign.map((e) => ({ field: e.field, code: e.code, message: e.message })));
     try {
       return await this.db.transaction().execute(async (trx) => {

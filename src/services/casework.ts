@@ -119,7 +119,7 @@ export class Casework {
 
   /** One attachment of an application the actor may read, with its bytes; null when its answers name no such file. */
   async attachment(actor: CaseActor, id: string, fileId: string): Promise<(AttachmentMeta & { bytes: Buffer }) | null> {
-    return this.apps.namedAttachment(store.toApplication(await this.ofAgency(this.db, actor, id)), fileId);
+    return this.apps.files.namedAttachment(store.toApplication(await this.ofAgency(this.db, actor, id)), fileId);
   }
 
   private async audit(trx: Executor, actor: CaseActor, action: string, id: string, detail: Record<string, unknown> = {}) {

@@ -126,10 +126,10 @@ export function applicationJobHandlers(d: JobDeps): Record<string, Handler> {
       await db.transaction().execute(async (trx) => {
         const gone = await trx.deleteFrom('applications').where('status', '=', 'draft').where('expires_at', '<', now).returning('id').execute();
         // Their attachments go with them: a file uploaded on a draft's page is that draft's alone.
-        await d.apps.removeDraftFiles(trx, gone.map((r) => r.id));
+        await d.apps.files.removeDraftFiles(trx, gone.map((r) => r.id));
       });
       // Files uploaded through the citizen API and named by no application are kept as long as a draft, then go too.
-      await d.apps.removeUnusedUploads(new Date(d.clock.now().getTime() - d.apps.draftDays * 86_400_000).toISOString());
+      await d.apps.files.removeUnusedUploads(new Date(d.clock.now().getTime() - d.apps.draftDays * 86_400_000).toISOString());
       await d.jobs.schedule(db, JOBS.purgeDrafts, {}, { runAt: new Date(d.clock.now().getTime() + 86_400_000), key: 'daily' });
     },
   };

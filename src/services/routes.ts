@@ -133,7 +133,7 @@ export async function serviceApiRoutes(app: FastifyInstance, o: ServiceApiOption
       const file = form.files[0];
       if (!file || file.field !== 'file') throw invalid('file_missing', 'پرونده‌ای در بخش file فرستاده نشد.', 'No file was sent in a part named "file".');
       if (file.truncated) throw new AppError(413, 'file_too_large', { fa: 'فایل بزرگ‌تر از ۵ مگابایت است.', en: 'The file is larger than 5 MB.' }, { max: MAX_ATTACHMENT_BYTES });
-      const stored = await o.applications.upload(who, { name: file.filename, bytes: file.bytes });
+      const stored = await o.applications.files.upload(who, { name: file.filename, bytes: file.bytes });
       return reply.status(201).send({ id: stored.id, name: stored.name, type: stored.mediaType, size: stored.size });
     },
   );
@@ -210,7 +210,7 @@ export async function serviceApiRoutes(app: FastifyInstance, o: ServiceApiOption
   app.get<{ Params: { id: string } }>('/api/agency/v1/applications/:id', { schema: { ...atag, summary: 'One application of the agency, with the applicant, answers, registry data and history', params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } } } }, async (req, reply) => {
     const actor = await o.agency(req, reply);
     const { application, history } = await o.casework.read(actor, req.params.id);
-    const attachments = [...(await o.applications.attachments(application)).values()].map((f) => ({ id: f.id, name: f.name, type: f.mediaType, size: f.size, url: `${o.publicUrl}/api/agency/v1/applications/${application.id}/files/${f.id}` }));
+    const attachments = [...(await o.applications.files.attachments(application)).values()].map((f) => ({ id: f.id, name: f.name, type: f.mediaType, size: f.size, url: `${o.publicUrl}/api/agency/v1/applications/${application.id}/files/${f.id}` }));
     return { ...view(application), rev: application.rev, applicant: application.applicant, answers: application.answers, prefill: application.prefill, attachments, history, documents: await docs(application.id) };
   });
 

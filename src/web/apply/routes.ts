@@ -94,7 +94,7 @@ export async function applyRoutes(app: FastifyInstance, o: ApplyOptions): Promis
     };
     /** The names of the files an application's answers name, for its pages. */
     const fileNames = async (a: Application) => {
-      const files = await applications.attachments(a);
+      const files = await applications.files.attachments(a);
       return (id: string) => files.get(id)?.name;
     };
     const toStatus = (reply: FastifyReply, id: string, flash?: string) => {
@@ -133,7 +133,7 @@ export async function applyRoutes(app: FastifyInstance, o: ApplyOptions): Promis
     app.get<{ Params: { id: string }; Querystring: { payment?: string } }>(`${base}/:id`, { preHandler: signedIn }, async (req, reply) => {
       const { app: a, history, service } = await mine(req);
       const flash = takeFlash<string>(req, reply, FLASH, `${base}/${a.id}`) ?? (req.query.payment === 'verified' && a.fee.paidAt ? 'paymentDone' : req.query.payment === 'cancelled' || req.query.payment === 'failed' ? 'paymentCancelled' : undefined);
-      const attachments = [...(await applications.attachments(a)).values()].map((f) => ({ id: f.id, name: f.name, size: f.size }));
+      const attachments = [...(await applications.files.attachments(a)).values()].map((f) => ({ id: f.id, name: f.name, size: f.size }));
       return sendHtml(reply, statusPage(lang, { app: a, serviceTitle: service.title, organizationName: orgName(lang), history, documents: await o.documents.forApplication(a.id), attachments, csrf: await reply.generateCsrf(), flash }));
     });
 

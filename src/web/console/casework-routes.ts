@@ -191,7 +191,7 @@ export function caseworkRoutes(app: FastifyInstance, deps: CaseworkDeps, kit: Ca
   // An attachment, to whoever may read the application: only a file its answers name, never another stored file.
   app.get<{ Params: { id: string; file: string } }>(`${base}/applications/:id/files/:file`, { ...guarded, schema: { params: fileParams } }, async (req, reply) => {
     const { application } = await load(req, req.params.id);
-    const file = await applications.namedAttachment(application, req.params.file);
+    const file = await applications.files.namedAttachment(application, req.params.file);
     if (!file) throw notFound({ fa: 'پیوست', en: 'Attachment' });
     return sendAttachment(reply, file);
   });
