@@ -22,15 +22,25 @@ describe('the staff console: the catalogue', () => {
         const page = await as.withJs.newPage();
         try {
           await page.goto(`${tp.url}${p}/console/services/new`);
-          await page.locator('main form button[type=submit]').last().click();
+          await page.locator('main form button[type=submit]:not([formaction])').last().click();
           await page.waitForLoadState();
           assert.ok((await page.locator('.error-summary li').count()) > 3, 'every problem of an empty form is listed');
           await checkCurrent(page, lang, `${p}/console/services/new (empty form posted)`);
           await page.goto(`${tp.url}${p}/console/services/PASSPORT-0001/edit`);
           await page.locator('#title_en').fill(`Apply for a passport (${lang} edit)`);
-          await page.locator('main form button[type=submit]').last().click();
+          await page.locator('main form button[type=submit]:not([formaction])').last().click();
           await page.waitForLoadState();
           await checkCurrent(page, lang, `${p}/console/services/PASSPORT-0001 (after an edit)`);
+          // The definition previewed before it is saved opens in a new tab, from the form's second button.
+          await page.goto(`${tp.url}${p}/console/services/MCLS-0001/edit`);
+          const [preview] = await Promise.all([page.context().waitForEvent('page'), page.locator('main form button[formaction]').click()]);
+          try {
+            await preview.waitForLoadState();
+            assert.equal(await preview.locator('#check').count(), 1, 'the unsaved preview shows "check your answers"');
+            await checkCurrent(preview, lang, `${p}/console/services/preview (MCLS-0001 unsaved)`);
+          } finally {
+            await preview.close();
+          }
         } finally {
           await page.close();
         }

@@ -289,7 +289,7 @@ test('sign-in attempts from one address are rate limited', async () => {
 // The preview of an application form: every page as the citizen sees it, and what surrounds the form.
 type Loc = { fa: string; en: string };
 interface DemoDelivery {
-  form: { fields: Record<string, { label: Loc }>; pages: Array<{ title: Loc; fields: string[] }> };
+  form: { fields: Record<string, { label: Loc }>; pages: Array<{ id: string; title: Loc; fields: string[] }> };
   prefill: Array<{ source: Loc; service: string; fields: Array<{ label: Loc }>; list?: { itemLabel: Loc; itemFields: Array<{ label: Loc }> } }>;
   fee: { amount: number } | null;
   steps: Array<{ organization: string; title: Loc; deadlineDays: number }>;
@@ -334,6 +334,14 @@ test('a delivered entry links to the preview of every page of its form, in Persi
       assert.ok(text.includes(d.fee?.amount ? fmtCost(d.fee.amount, lang) : lang === 'fa' ? 'رایگان' : 'Free'), `${s.code} ${lang}: the fee`);
       for (const st of d.steps) assert.ok(text.includes(st.title[lang]) && text.includes(lang === 'fa' ? `${digits(String(st.deadlineDays), 'fa')} روز کاری` : `${st.deadlineDays} working days`), `${s.code} ${lang}: step ${st.title.en} and its deadline`);
       if (d.document) assert.ok(text.includes(d.document.title[lang]), `${s.code} ${lang}: the document issued`);
+      // "Check your answers": every question of every page with its change link, the registries' samples, the inert button.
+      const check = /<section id="check"[\s\S]*?<\/section>/.exec(res.body)?.[0] ?? '';
+      for (const page of d.form.pages) {
+        assert.ok(check.includes(`href="#page-${page.id}"`), `${s.code} ${lang}: a change link to page ${page.id}`);
+        for (const f of page.fields) assert.ok(readable(check).includes(d.form.fields[f]!.label[lang]), `${s.code} ${lang}: ${f} on "check your answers"`);
+      }
+      for (const p of d.prefill) assert.ok(readable(check).includes(p.source[lang]), `${s.code} ${lang}: ${p.source.en} on "check your answers"`);
+      assert.match(check, d.fee?.amount ? (lang === 'fa' ? /type="button" disabled>ثبت و رفتن به پرداخت</ : /type="button" disabled>Submit and pay</) : /type="button" disabled>/);
       // Nothing on it posts: the one form is the bar's sign-out; the citizen's button is inert.
       assert.deepEqual([...res.body.matchAll(/<form\b[^>]*action="([^"]*)"/g)].map((m) => m[1]), [`${lang === 'en' ? '/en' : ''}/console/logout`]);
       assert.match(res.body, /<button class="button" type="button" disabled>/);
@@ -444,6 +452,71 @@ test('an editor writes the delivery definition as JSON in the service form: ever
   assert.deepEqual(saved.data.delivery, definition);
   assert.equal(saved.data.title.en, 'Written in the console, renamed');
   assert.deepEqual(saved.data.channels[0], { type: 'platform', path: '/services/written-in-the-console/apply' });
+});
+
+test('the service form previews its definition before it is saved: in a new tab, in either language, with every problem; nothing is stored', async () => {
+  const L = (fa: string, en: string) => ({ fa, en });
+  const definition = {
+    form: {
+      schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { purpose: { type: 'string', enum: ['work', 'travel'] }, country: { type: 'string', maxLength: 80 } }, required: ['purpose'], additionalProperties: false },
+      fields: {
+        purpose: { kind: 'choice', label: L('کاربرد گواهی چیست؟', 'What is the certificate for?'), options: [{ value: 'work', label: L('کار', 'Work') }, { value: 'travel', label: L('سفر', 'Travel') }] },
+        country: { kind: 'text', label: L('کشور مقصد', 'Country of destination') },
+      },
+      pages: [
+        { id: 'purpose', title: L('کاربرد', 'Purpose'), fields: ['purpose'] },
+        { id: 'country', title: L('مقصد', 'Destination'), fields: ['country'], when: { field: 'purpose', equals: 'travel' } },
+      ],
+    },
+    prefill: [],
+    fee: { amount: 250000, refundOnReject: false },
+    steps: [{ id: 'check', organization: 'NOCR', title: L('بررسی', 'Check'), deadlineDays: 2 }],
+    reasons: [],
+    document: null,
+  };
+  const editor = await staffOnce('editorForms');
+  // The form's second button posts the same fields to the preview, in a new tab.
+  const newForm = await editor.get('/console/services/new');
+  assert.match(newForm.body, /<button class="button button--secondary" type="submit" formaction="\/console\/services\/preview" formtarget="_blank">پیش‌نمایش بدون ذخیره \(در برگهٔ تازه\)<\/button>/);
+  assert.match((await editor.get('/en/console/services/new')).body, /formaction="\/en\/console\/services\/preview" formtarget="_blank">Preview without saving \(opens in a new tab\)</);
+
+  const values = form('Previewed before saving', { code: 'NOCR-0830', delivery: JSON.stringify(definition, null, 2) });
+  const fa = await editor.submit('/console/services/new', '/console/services/preview', values);
+  assert.equal(fa.status, 200, readable(fa.body).slice(0, 400));
+  const text = readable(fa.body);
+  assert.ok(text.includes('پیش‌نمایش تعریف ذخیره‌نشده: Previewed before saving (فارسی)'), text.slice(0, 600));
+  assert.ok(text.includes('ذخیره نشده') && text.includes('کشور مقصد') && text.includes('فقط وقتی نمایش داده می‌شود که پاسخ به «کاربرد گواهی چیست؟» «سفر» باشد.'));
+  assert.equal((fa.body.match(/<section id="page-/g) ?? []).length, 2, 'both pages');
+  assert.match(fa.body, /<section id="check"[\s\S]*href="#page-country"[\s\S]*type="button" disabled>ثبت و رفتن به پرداخت</, '"check your answers" with a change link to each page');
+  // The same preview in English is the same fields posted again (an unsaved definition has no address).
+  const switchForm = /<form method="post" action="\/en\/console\/services\/preview">([\s\S]*?)<\/form>/.exec(fa.body)?.[1] ?? '';
+  const hidden = Object.fromEntries([...switchForm.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')]));
+  assert.deepEqual(Object.keys(hidden).sort(), ['_csrf', 'code', 'delivery', 'organization', 'title_en', 'title_fa']);
+  assert.deepEqual(JSON.parse(hidden.delivery!), definition);
+  const en = await editor.post('/en/console/services/preview', hidden);
+  assert.equal(en.status, 200);
+  assert.ok(readable(en.body).includes('Preview of an unsaved definition: Previewed before saving') && readable(en.body).includes('Country of destination') && readable(en.body).includes('Not refunded if the application is rejected.'));
+  assert.equal((await tp.catalog.workflow.list({ username: 'test', role: 'admin', organization: null })).some((r) => r.service_code === 'NOCR-0830'), false, 'nothing saved');
+
+  // What the checks refuse is listed with its path, as the saved preview does; not JSON and empty say so.
+  const broken = structuredClone(definition);
+  broken.steps[0]!.organization = 'GONE';
+  broken.form.pages[1]!.fields.push('nosuch');
+  const refused = await editor.submit('/en/console/services/new', '/en/console/services/preview', form('Previewed before saving', { code: 'NOCR-0830', delivery: JSON.stringify(broken) }));
+  assert.equal(refused.status, 400);
+  assert.ok(readable(refused.body).includes('delivery.form.pages.1.fields.1: "nosuch" has no entry in fields.') && readable(refused.body).includes('delivery.steps.0.organization: there is no organisation "GONE".'), readable(refused.body));
+  assert.doesNotMatch(refused.body, /<section id="page-/);
+  const notJson = await editor.submit('/console/services/new', '/console/services/preview', form('x', { delivery: '{ "form": ' }));
+  assert.equal(notJson.status, 400);
+  assert.ok(readable(notJson.body).includes('این JSON درست نیست'), readable(notJson.body));
+  const empty = await editor.submit('/en/console/services/new', '/en/console/services/preview', form('x', { delivery: '' }));
+  assert.equal(empty.status, 400);
+  assert.ok(readable(empty.body).includes('The online-delivery definition is empty; there is nothing to preview.'));
+  // A form post like any other: no CSRF token, no preview; the address alone leads back to a new entry's form.
+  assert.equal((await editor.post('/console/services/preview', values)).status, 403);
+  const got = await editor.get('/en/console/services/preview');
+  assert.equal(got.status, 303);
+  assert.equal(got.location, '/en/console/services/new');
 });
 
 test('the preview is refused to anyone who may not open the entry', async () => {

@@ -3,13 +3,13 @@ import type { StaffUser } from '../../identity/index.js';
 import type { Delivery, PrefillSource } from '../../services/index.js';
 import { checkDefinition, type CompiledForm, type Condition } from '../../services/forms/index.js';
 import { strings as applyStrings } from '../apply/strings.js';
-import { renderPage } from '../forms/index.js';
+import { renderAnswersSummary, renderPage } from '../forms/index.js';
 import { fs } from '../forms/strings.js';
 import { html, raw, type SafeHtml } from '../html.js';
 import { digits, fmtCost, other, pick, prefix, type Lang } from '../i18n.js';
 import { previewStrings } from './form-preview-strings.js';
 import { reasonOf } from './messages.js';
-import { consolePage, isolateLatin } from './pages.js';
+import { consolePage, csrfField, isolateLatin, UNSAVED_PREVIEW_PATH } from './pages.js';
 import { CONSOLE } from './strings.js';
 
 /**
@@ -37,6 +37,11 @@ export interface PreviewView {
   status: string;
   result: PreviewResult;
   organizationName: (code: string, lang: Lang) => string;
+  /**
+   * A definition previewed before it is saved, from the service form: the fields to post again for the
+   * same preview in the other language (there is no address to link to).
+   */
+  unsaved?: Record<string, string>;
 }
 
 const L = (fa: string, en: string): Localized => ({ fa, en });
@@ -155,8 +160,35 @@ ${form.pages.map((page, i) => {
 <p class="inset">${page.when ? s.shownWhen(conditionText(form, page.when, lang)) : s.always}</p>
 <div class="preview"><p class="caption">${pick(v.data.title, lang)}</p>${raw(shifted)}</div>
 </section>`;
-})}
-<p>${s.lastPageNote}</p>`;
+})}`;
+}
+
+/**
+ * "Check your answers" as the applicant meets it after the last page: the registries' data (samples)
+ * and every question of every page with the change link to its page above, and the inert button.
+ */
+function checkSection(lang: Lang, v: PreviewView, delivery: Delivery, form: CompiledForm): SafeHtml {
+  const s = previewStrings(lang);
+  const a = applyStrings(lang);
+  const sample = sampleTag(lang);
+  const values = (fields: PrefillSource['fields']) => html`<dl class="summary-list">${fields.map((f) => html`<div><dt>${pick(f.label, lang)}</dt><dd>${sample}</dd></div>`)}</dl>`;
+  const prefill = delivery.prefill ?? [];
+  const placeholder = html`<span class="secondary">${s.answerPlaceholder}</span>`;
+  return html`<section id="check" aria-labelledby="check-heading">
+<h3 id="check-heading">${s.checkPage}</h3>
+<p class="inset">${s.checkPageLead}</p>
+<div class="preview"><p class="caption">${pick(v.data.title, lang)}</p>
+<h4>${a.check}</h4>
+<p>${a.checkLead}</p>
+${prefill.length
+  ? html`<h5>${a.registryData}</h5>${prefill.map(
+      (p) => html`<h6>${pick(p.source, lang)}</h6>${p.fields.length ? values(p.fields) : ''}${p.list ? html`<p><strong>${s.eachItem(pick(p.list.itemLabel, lang))}</strong></p>${values(p.list.itemFields)}` : ''}`,
+    )}`
+  : ''}
+<h5>${a.yourAnswers}</h5>
+${renderAnswersSummary(form, {}, lang, (pageId) => `#page-${pageId}`, { placeholder })}
+<button class="button" type="button" disabled>${delivery.fee?.amount ? a.submitPay : a.submit}</button></div>
+</section>`;
 }
 
 function prefillSection(lang: Lang, delivery: Delivery, form: CompiledForm): SafeHtml {
@@ -231,24 +263,33 @@ export function formPreviewPage(lang: Lang, user: StaffUser, csrf: string, v: Pr
   const c = CONSOLE[lang];
   const p = prefix(lang);
   const code0 = v.data.code;
-  const path = `/console/services/${code0}/preview`;
-  const title = s.title(pick(v.data.title, lang));
+  const unsaved = v.unsaved;
+  const path = unsaved ? UNSAVED_PREVIEW_PATH : `/console/services/${code0}/preview`;
+  const name = pick(v.data.title, lang) || s.untitled;
+  const title = unsaved ? s.unsavedTitle(name) : s.title(name);
   const r = v.result;
+  const o = other(lang);
+  // An unsaved definition has no address: the other language's preview is the same fields posted again.
+  const switchLanguage = unsaved
+    ? html`<form method="post" action="${prefix(o)}${UNSAVED_PREVIEW_PATH}">${csrfField(csrf)}${Object.entries(unsaved).map(([k, val]) => html`<input type="hidden" name="${k}" value="${val}">`)}<button class="button button--secondary" type="submit" lang="${o}">${previewStrings(o).inThisLanguage}</button></form>`
+    : html`<p><a href="${prefix(o)}${path}" lang="${o}" hreflang="${o}">${previewStrings(o).inThisLanguage}</a></p>`;
   return consolePage(
     lang,
     title,
     path,
     user,
-    html`<p><a href="${p}/console/services/${code0}">${s.back}</a></p>
+    html`${unsaved ? '' : html`<p><a href="${p}/console/services/${code0}">${s.back}</a></p>`}
 <h1>${title}</h1>
+${unsaved ? html`<p class="inset">${s.unsavedLead}</p>` : ''}
 <dl class="summary-list">
-<div><dt>${s.code}</dt><dd><bdi dir="ltr">${code0}</bdi></dd></div>
-<div><dt>${s.version}</dt><dd>${s.versionStatus(digits(String(v.version), lang), c.statuses[v.status] ?? v.status)}</dd></div>
+<div><dt>${s.code}</dt><dd>${code0 ? html`<bdi dir="ltr">${code0}</bdi>` : '—'}</dd></div>
+<div><dt>${s.version}</dt><dd>${unsaved ? s.notSaved : s.versionStatus(digits(String(v.version), lang), c.statuses[v.status] ?? v.status)}</dd></div>
 </dl>
-<p><a href="${prefix(other(lang))}${path}" lang="${other(lang)}" hreflang="${other(lang)}">${previewStrings(other(lang)).inThisLanguage}</a></p>
+${switchLanguage}
 ${r.ok
   ? html`<p class="lead">${s.lead}</p>
 ${pagesSection(lang, v, r.form)}
+${checkSection(lang, v, r.delivery, r.form)}
 ${prefillSection(lang, r.delivery, r.form)}
 ${handlingSection(lang, v, r.delivery)}
 ${documentSection(lang, r.delivery, r.form)}`

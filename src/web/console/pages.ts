@@ -170,7 +170,12 @@ export interface FormContext {
   organizations: Organization[];
   topics: Term[];
   lifeEvents: Term[];
+  /** Online delivery is on: the form offers a preview of its definition before it is saved. */
+  preview?: boolean;
 }
+
+/** Where the service form posts a definition to preview it before it is saved (`/en/console/…` in English). */
+export const UNSAVED_PREVIEW_PATH = '/console/services/preview';
 
 /** The service form's fields in the order the page shows them: the error summary lists problems in this order. */
 export const FORM_ORDER = [
@@ -236,6 +241,7 @@ ${pair('keywords', f.keywords, 'text')}
 <div class="form-group"><input type="checkbox" id="smart" name="smart" value="on"${v('smart') === 'on' ? html` checked` : ''}> <label for="smart" class="label--inline">${f.smart}</label></div>
 ${deliveryField(lang, v('delivery'), errors.filter((e) => e.field === 'delivery'))}
 <button class="button" type="submit">${c.save}</button>
+${ctx.preview ? html`<button class="button button--secondary" type="submit" formaction="${prefix(lang)}${UNSAVED_PREVIEW_PATH}" formtarget="_blank">${previewStrings(lang).previewButton}</button>` : ''}
 </form>`,
     ctx.csrf,
   );

@@ -5,6 +5,7 @@ import { compileForm, findPage, parsePage } from '../../services/forms/index.js'
 import { nationalCodeCheckDigit } from '../../platform/national-code.js';
 import { t } from '../i18n.js';
 import { pageTitle, renderAnswersSummary, renderPage } from './index.js';
+import { html } from '../html.js';
 
 const form = compileForm(exampleForm);
 const page = (id: string) => findPage(form, id)!;
@@ -112,5 +113,13 @@ describe('renderAnswersSummary', () => {
     assert.match(out, /<dd>Persian, English<\/dd>/);
     assert.match(out, />Change<span class="visually-hidden"> Letter from the employer<\/span>/);
     assert.match(out, /<dd>File attached<\/dd>/);
+  });
+
+  it('in the console’s preview lists every question of every page, hidden or not, with the placeholder in place of an answer', () => {
+    const out = renderAnswersSummary(form, {}, 'en', (p) => `#page-${p}`, { placeholder: html`<span class="secondary">the applicant’s answer</span>` }).value;
+    const questions = form.pages.flatMap((p) => p.fields);
+    assert.equal(out.match(/<dt>/g)?.length, questions.length, 'one row per question');
+    assert.equal(out.match(/<dd><span class="secondary">the applicant’s answer<\/span><\/dd>/g)?.length, questions.length);
+    for (const page of form.pages) assert.ok(out.includes(`href="#page-${page.id}"`), page.id);
   });
 });

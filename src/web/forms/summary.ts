@@ -12,6 +12,11 @@ import { fs } from './strings.js';
 export interface SummaryOptions {
   /** What a file answer shows (its name), from the stored file's id. */
   fileName?: (id: string) => string | undefined;
+  /**
+   * The console's preview of a definition: every question of every page (whatever the conditions
+   * say), each showing this in place of an answer.
+   */
+  placeholder?: SafeHtml;
 }
 
 function jalaliText(s: string, lang: Lang): string {
@@ -64,10 +69,11 @@ export function answerHtml(def: FieldDefinition, v: unknown, lang: Lang, o: Summ
 export function renderAnswersSummary(form: CompiledForm, answers: Answers, lang: Lang, changeHref: (pageId: string) => string, o: SummaryOptions = {}): SafeHtml {
   const shown = visibleAnswers(form, answers);
   const s = fs(lang);
-  return html`<dl class="summary-list summary-list--actions">${visiblePages(form, shown).map((page) =>
+  const pages = o.placeholder ? form.pages : visiblePages(form, shown);
+  return html`<dl class="summary-list summary-list--actions">${pages.map((page) =>
     page.fields.map((name) => {
       const def = form.fields[name]!;
-      const value = answerHtml(def, shown[name], lang, o);
+      const value = o.placeholder ?? answerHtml(def, shown[name], lang, o);
       return html`<div><dt>${pick(def.label, lang)}</dt><dd>${value ?? html`<span class="secondary">${s.notAnswered}</span>`}</dd><dd class="summary-list__action"><a href="${changeHref(page.id)}">${s.change}<span class="visually-hidden"> ${pick(def.label, lang)}</span></a></dd></div>`;
     }),
   )}</dl>`;
