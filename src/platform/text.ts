@@ -18,8 +18,11 @@ export function toLatinDigits(s: string): string {
   return s.replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0)).replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660));
 }
 
+const PERSIAN_DIGITS = ['۰', '۱', '۲', '۳', '۴', '۵', '۶', '۷', '۸', '۹'];
+const LATIN_DIGIT = /[0-9]/;
 export function toPersianDigits(s: string): string {
-  return s.replace(/[0-9]/g, (d) => String.fromCharCode(0x06f0 + Number(d)));
+  // Pages call this for every code, count and date they show: most hold no Latin digit at all.
+  return LATIN_DIGIT.test(s) ? s.replace(/[0-9]/g, (d) => PERSIAN_DIGITS[d.charCodeAt(0) - 48]!) : s;
 }
 
 /** Canonical form for stored text: NFC, Persian letters, no bidi or other invisible controls except ZWNJ. */

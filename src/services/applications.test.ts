@@ -5,6 +5,7 @@ import { testPlatform, type TestPlatform } from '../../test/harness.js';
 import { CompiledQuery, sql } from 'kysely';
 import { Applications } from './applications.js';
 import { SUMMARY_COLUMNS } from './store.js';
+import { QUEUE_ORDER_SQL } from './migrations.js';
 import { Casework, type CaseActor } from './casework.js';
 import type { Delivery } from './definition.js';
 import type { Applicant, Application } from './model.js';
@@ -244,6 +245,11 @@ test('the queue: escalated, then overdue, then by deadline and id, every status 
   assert.deepEqual(queued.slice(0, 3), [a5, a2, a7]);
   assert.deepEqual(await all(agency), queued, 'the whole queue: escalated, overdue, then on time');
   assert.deepEqual((await casework.queue(agency)).items.map((a) => a.id), queued, 'one page or many, the same order');
+  // The agency API's list: the same queue, each item only what the API shows (store.ts, LISTED_COLUMNS).
+  const listed = await casework.queueListed(agency);
+  assert.deepEqual(listed.items.map((a) => a.id), queued);
+  const full = (await casework.queue(agency)).items[0]!;
+  assert.deepEqual(listed.items[0], { id: full.id, trackingCode: full.trackingCode, service: full.service, serviceVersion: full.serviceVersion, status: full.status, step: full.step, organization: full.organization, fee: full.fee, deadline: full.deadline, overdue: full.overdue, createdAt: full.createdAt, submittedAt: full.submittedAt, decidedAt: full.decidedAt });
   assert.deepEqual(await all(agency, { overdueOnly: true }), [a5, a2, a7]);
   assert.deepEqual(await all(agency, { status: 'submitted' }), inOrder([a0, a1, a2, a5, a7]));
   assert.deepEqual(await all(agency, { status: 'in_review' }), [a8]);
@@ -254,6 +260,45 @@ test('the queue: escalated, then overdue, then by deadline and id, every status 
   assert.deepEqual(await all(agency, { assignedTo: agency.username }), [a3, a8]);
   assert.deepEqual(await all({ username: 'authority', organization: null }, { overdueOnly: true }), [a5, a2, a7], 'the authority: every agency’s overdue work');
   assert.deepEqual(await all({ ...agency, organization: 'JUDICIARY' }, { overdueOnly: true }), [], 'another agency sees none of it');
+});
+
+test('an agency’s open queue is read from its partial index alone, on both databases', async () => {
+  // The queries exactly as the queue sends them: a Kysely of its own over the same connection, its executeQuery watched.
+  const db = tp.database.db.withPlugin({ transformQuery: (a) => a.node, transformResult: async (a) => a.result });
+  const sent: CompiledQuery[] = [];
+  const execute = db.executeQuery.bind(db);
+  db.executeQuery = ((q: CompiledQuery) => (sent.push(q), execute(q))) as typeof db.executeQuery;
+  const watched = new Casework(new Applications(db, {} as never), {} as never);
+  const cursor = (await casework.queue(judiciary, { limit: 1 })).next ?? undefined;
+  const open: Array<[string, Parameters<Casework['queue']>[1]]> = [
+    ['the whole queue', {}],
+    ['its overdue part', { overdueOnly: true }],
+    ['a page after a cursor', { cursor }],
+  ];
+  for (const [what, f] of open) {
+    sent.length = 0;
+    await watched.queue(judiciary, f);
+    const q = sent[0]!;
+    assert.match(q.sql, /"queue_order" <= 0\b/, `${what}: the bound is in the SQL, so the partial index applies`);
+    if (tp.database.dialect === 'sqlite') {
+      const plan = (await tp.database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]))).rows.map((r) => r.detail).join('\n');
+      assert.match(plan.replace(/"/g, ''), /USING COVERING INDEX applications_queue_open\b/, `${what}: ${plan} ${q.sql}`);
+      assert.doesNotMatch(plan, /TEMP B-TREE/, `${what}: read in order, not sorted`);
+    } else {
+      // With plain scans ruled out, only an index-only scan of the partial index can answer: it applies and carries every column.
+      const plan = await tp.database.db.transaction().execute(async (trx) => {
+        for (const off of ['enable_seqscan', 'enable_bitmapscan', 'enable_indexscan', 'enable_sort']) await sql`select set_config(${off}, 'off', true)`.execute(trx);
+        return (await trx.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${q.sql}`, [...q.parameters]))).rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      assert.match(plan, /Index Only Scan using applications_queue_open\b/, `${what}: ${plan}`);
+      assert.doesNotMatch(plan, /\bSort\b/, `${what}: read in order, not sorted`);
+    }
+  }
+  // SQLite's queue_order is a plain column its triggers keep (migrations.ts); after every insert and change above, it is what the expression says.
+  const { rows } = await sql<{ n: number }>`select count(*) as n from applications where queue_order is distinct from (${sql.raw(QUEUE_ORDER_SQL)})`.execute(tp.database.db);
+  assert.equal(Number(rows[0]!.n), 0);
+  const { rows: queued } = await sql<{ n: number }>`select count(*) as n from applications where queue_order <= 0`.execute(tp.database.db);
+  assert.ok(Number(queued[0]!.n) > 0, 'some open work to check');
 });
 
 test('"my applications" is read from its index alone: the index carries every column the list shows', async () => {

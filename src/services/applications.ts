@@ -5,7 +5,7 @@ import { QueryShapes } from '../platform/query-shapes.js';
 import { uuidV7 } from '../platform/uuid.js';
 import type { Delivery } from './definition.js';
 import type { ApplicationTables } from './migrations.js';
-import { WITHDRAWABLE, type Applicant, type Application, type ApplicationSummary, type HistoryEntry, type PrefilledSource, type Status } from './model.js';
+import { WITHDRAWABLE, type Applicant, type Application, type HistoryEntry, type ListedApplication, type PrefilledSource, type Status } from './model.js';
 import { ApplicationFiles } from './application-files.js';
 import type { Upload } from './attachments.js';
 import type { AttachmentMeta, AttachmentStore, Clock, Definitions, FormEngine, JobScheduler, WorkingDayCalendar } from './ports.js';
@@ -413,17 +413,17 @@ export class Applications {
   }
 
   /** "My applications", newest first, keyset-paged (drafts included, marked so). */
-  async listMine(applicant: Applicant, opts: { cursor?: string; limit?: number } = {}): Promise<{ items: ApplicationSummary[]; next: string | null }> {
+  async listMine(applicant: Applicant, opts: { cursor?: string; limit?: number } = {}): Promise<{ items: ListedApplication[]; next: string | null }> {
     const limit = Math.min(Math.max(opts.limit ?? 20, 1), 100);
     const c = store.decodeCursor(opts.cursor);
     const before = c && typeof c[0] === 'string' && typeof c[1] === 'string' ? [c[0], c[1]] : null;
     const values = [applicant.nationalCode, ...(before ?? []), limit + 1];
     const rows = await this.shapes.execute(before ? 'mine:before' : 'mine', values, (v) => {
-      let q = this.db.selectFrom('applications').select(store.SUMMARY_COLUMNS).where('applicant', '=', v[0] as string);
+      let q = this.db.selectFrom('applications').select(store.LISTED_COLUMNS).where('applicant', '=', v[0] as string);
       if (before) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(v[1] as string, v[2] as string)));
       return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(v[v.length - 1] as number);
     });
-    const items = rows.slice(0, limit).map(store.toSummary);
+    const items = rows.slice(0, limit).map(store.toListed);
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? store.encodeCursor([last.createdAt, last.id]) : null };
   }

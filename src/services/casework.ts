@@ -1,8 +1,9 @@
+import { sql } from 'kysely';
 import { writeAudit } from '../platform/audit.js';
 import { AppError, conflict, forbidden, invalid, notFound } from '../platform/errors.js';
 import { QueryShapes } from '../platform/query-shapes.js';
 import type { Applications } from './applications.js';
-import { DECIDABLE, STATUSES, type Application, type ApplicationSummary, type HistoryEntry, type Reason, type Status } from './model.js';
+import { DECIDABLE, STATUSES, type Application, type ApplicationSummary, type ListedApplication, type HistoryEntry, type Reason, type Status } from './model.js';
 import type { AttachmentMeta, Clock, WorkingDayCalendar, JobScheduler } from './ports.js';
 import * as store from './store.js';
 import type { Executor } from './store.js';
@@ -73,6 +74,20 @@ export class Casework {
    * from an index in order, never sorted.
    */
   async queue(actor: CaseActor, f: QueueFilter = {}): Promise<{ items: ApplicationSummary[]; next: string | null }> {
+    return this.page(actor, f, store.SUMMARY_COLUMNS, store.toSummary);
+  }
+
+  /** The same queue with only what the agency API lists of each application (store.ts, LISTED_COLUMNS). */
+  async queueListed(actor: CaseActor, f: QueueFilter = {}): Promise<{ items: ListedApplication[]; next: string | null }> {
+    return this.page(actor, f, store.LISTED_COLUMNS, store.toListed);
+  }
+
+  private async page<C extends ReadonlyArray<(typeof store.SUMMARY_COLUMNS)[number]>, T extends { overdue: number; deadline: string | null; id: string }>(
+    actor: CaseActor,
+    f: QueueFilter,
+    columns: C,
+    convert: (r: never) => T,
+  ): Promise<{ items: T[]; next: string | null }> {
     const limit = Math.min(Math.max(f.limit ?? 25, 1), 100);
     if (f.status && !(STATUSES as readonly string[]).includes(f.status)) {
       throw invalid('bad_status', 'وضعیت ناشناخته است.', `Unknown status; use one of ${STATUSES.join(', ')}.`);
@@ -87,17 +102,20 @@ export class Casework {
     const clauses: Array<[string, unknown[]]> = [];
     if (actor.organization !== null) clauses.push(['org', [actor.organization]]);
     if (f.status) clauses.push(['status', [f.status]]);
-    clauses.push([f.overdueOnly ? 'order<' : 'order<=', [onTime]]);
+    // The bound is written into the SQL, not bound: only then may either database read open work from
+    // its partial index (migrations.ts, `queue_order <= 0`); it is one of two constants, so part of the shape.
+    clauses.push([`${f.overdueOnly ? 'order<' : 'order<='}${onTime}`, []]);
     if (f.assignedTo) clauses.push(['assigned', [f.assignedTo]]);
     if (f.service) clauses.push(['service', [f.service]]);
     if (after) clauses.push(['after', after]);
     clauses.push(['limit', [limit + 1]]);
-    const rows = await this.shapes.execute(`queue:${clauses.map(([k]) => k).join(',')}`, clauses.flatMap(([, v]) => v), (v) => {
+    const rows = await this.shapes.execute(`queue:${columns.length}:${clauses.map(([k]) => k).join(',')}`, clauses.flatMap(([, v]) => v), (v) => {
       let i = 0;
-      let q = this.db.selectFrom('applications').select(store.SUMMARY_COLUMNS);
+      let q = this.db.selectFrom('applications').select(columns);
       if (actor.organization !== null) q = q.where('organization', '=', v[i++] as string);
       if (f.status) q = q.where('status', '=', v[i++] as string);
-      q = q.where('queue_order', f.overdueOnly ? '<' : '<=', v[i++] as number);
+      q = q.where('queue_order', '<=', sql.lit(onTime));
+      if (f.overdueOnly) q = q.where('queue_order', '<', sql.lit(onTime));
       if (f.assignedTo) q = q.where('assigned_to', '=', v[i++] as string);
       if (f.service) q = q.where('service_code', '=', v[i++] as string);
       if (after) {
@@ -106,7 +124,7 @@ export class Casework {
       }
       return q.orderBy('queue_order', 'asc').orderBy('deadline', 'asc').orderBy('id', 'asc').limit(v[i++] as number);
     });
-    const items = rows.slice(0, limit).map(store.toSummary);
+    const items = rows.slice(0, limit).map((r) => convert(r as never));
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? store.encodeCursor([last.overdue, last.deadline, last.id]) : null };
   }

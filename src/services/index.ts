@@ -12,7 +12,7 @@ export { serviceMigrations } from './migrations.js';
 export { Applications, type Delivered } from './applications.js';
 export { Casework, DECISIONS, type CaseActor, type Decision, type QueueFilter } from './casework.js';
 export { JOBS } from './jobs.js';
-export { STATUSES, STATUS_NAMES, type Applicant, type Application, type ApplicationSummary, type HistoryEntry, type PrefilledSource, type Status } from './model.js';
+export { STATUSES, STATUS_NAMES, type Applicant, type Application, type ApplicationSummary, type HistoryEntry, type ListedApplication, type PrefilledSource, type Status } from './model.js';
 export type { Delivery, PrefillSource, Step, DocumentTemplate } from './definition.js';
 export { readPrefill, PrefillFailed, type RegistryReader } from './prefill.js';
 export { formatTrackingCode, parseTrackingCode } from './tracking-code.js';

@@ -77,6 +77,8 @@ export interface Application {
 
 /** An application as a list shows it: everything but its answers and the registries' data. */
 export type ApplicationSummary = Omit<Application, 'answers' | 'prefill'>;
+/** An application as the API's lists show it (store.ts, LISTED_COLUMNS): what it is, where it is, its fee and dates. */
+export type ListedApplication = Pick<ApplicationSummary, 'id' | 'trackingCode' | 'service' | 'serviceVersion' | 'status' | 'step' | 'organization' | 'fee' | 'deadline' | 'overdue' | 'createdAt' | 'submittedAt' | 'decidedAt'>;
 
 /** A decision's reason, chosen from the service's list or written; the applicant reads it. */
 export type Reason = Localized;

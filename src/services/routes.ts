@@ -5,7 +5,7 @@ import { acceptMultipartForms, readMultipart } from '../platform/multipart.js';
 import { MAX_ATTACHMENT_BYTES } from './attachments.js';
 import type { Applications, Delivered } from './applications.js';
 import type { Casework, CaseActor } from './casework.js';
-import { STATUSES, type Applicant, type Application, type ApplicationSummary, type HistoryEntry, type PrefilledSource } from './model.js';
+import { STATUSES, type Applicant, type Application, type HistoryEntry, type ListedApplication, type PrefilledSource } from './model.js';
 import { formatTrackingCode } from './tracking-code.js';
 
 /**
@@ -78,7 +78,7 @@ const applicationView = {
 } as const;
 const listOf = (item: object) => ({ 200: { type: 'object', required: ['items', 'next'], properties: { items: { type: 'array', items: item }, next: { ...nullableString, description: 'The cursor of the next page, null on the last' } } } });
 
-function view(a: ApplicationSummary) {
+function view(a: ListedApplication) {
   return {
     id: a.id,
     trackingCode: a.trackingCode,
@@ -202,7 +202,7 @@ export async function serviceApiRoutes(app: FastifyInstance, o: ServiceApiOption
     },
     async (req, reply) => {
       const actor = await o.agency(req, reply);
-      const page = await o.casework.queue(actor, { status: req.query.status as never, overdueOnly: req.query.overdue, cursor: req.query.cursor, limit: req.query.limit });
+      const page = await o.casework.queueListed(actor, { status: req.query.status as never, overdueOnly: req.query.overdue, cursor: req.query.cursor, limit: req.query.limit });
       return { items: page.items.map(view), next: page.next };
     },
   );

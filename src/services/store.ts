@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { ApplicationTables } from './migrations.js';
-import type { Application, ApplicationSummary, HistoryEntry, Status } from './model.js';
+import type { Application, ApplicationSummary, HistoryEntry, ListedApplication, Status } from './model.js';
 
 export type ServicesDb = Kysely<ApplicationTables>;
 export type Executor = Kysely<ApplicationTables> | Transaction<ApplicationTables>;
@@ -16,6 +16,34 @@ export const SUMMARY_COLUMNS = [
   'assigned_to', 'first_approval_by', 'created_at', 'updated_at', 'submitted_at', 'decided_at', 'expires_at', 'rev',
 ] as const satisfies ReadonlyArray<keyof Row>;
 type SummaryRow = Pick<Row, (typeof SUMMARY_COLUMNS)[number]>;
+
+/**
+ * The columns of an application as the API's lists show it (routes.ts, `view`): a list request spends
+ * most of its database time turning column values into JavaScript ones, so lists that need no more
+ * read only these (14 of the summary's 24).
+ */
+export const LISTED_COLUMNS = [
+  'id', 'tracking_code', 'service_code', 'service_version', 'status', 'step_index', 'organization', 'fee_amount', 'paid_at', 'deadline', 'overdue', 'created_at', 'submitted_at', 'decided_at',
+] as const satisfies ReadonlyArray<(typeof SUMMARY_COLUMNS)[number]>;
+type ListedRow = Pick<Row, (typeof LISTED_COLUMNS)[number]>;
+
+export function toListed(r: ListedRow): ListedApplication {
+  return {
+    id: r.id,
+    trackingCode: r.tracking_code,
+    service: r.service_code,
+    serviceVersion: r.service_version,
+    status: r.status as Status,
+    step: r.step_index,
+    organization: r.organization,
+    fee: { amount: Number(r.fee_amount), currency: 'IRR', paidAt: r.paid_at },
+    deadline: r.deadline,
+    overdue: r.overdue,
+    createdAt: r.created_at,
+    submittedAt: r.submitted_at,
+    decidedAt: r.decided_at,
+  };
+}
 
 export function toSummary(r: SummaryRow): ApplicationSummary {
   return {

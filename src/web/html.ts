@@ -7,7 +7,9 @@ export class SafeHtml {
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
-export const escapeHtml = (s: string): string => s.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+const SPECIAL = /[&<>"'`]/;
+// Most values (names, codes, dates) have nothing to escape: testing first skips building a new string for them.
+export const escapeHtml = (s: string): string => (SPECIAL.test(s) ? s.replace(/[&<>"'`]/g, (c) => ESCAPES[c]!) : s);
 
 type Value = SafeHtml | string | number | boolean | null | undefined | Value[];
 

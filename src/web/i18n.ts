@@ -20,7 +20,22 @@ const dateTimeFormat = {
 };
 
 export const fmtNumber = (n: number, lang: Lang): string => numberFormat[lang].format(n);
-export const fmtDate = (iso: string, lang: Lang): string => dateFormat[lang].format(new Date(iso));
+/**
+ * Dates as written, kept: Intl formats a Jalali date in a few microseconds, and a page of a queue or a
+ * history shows the same few days again and again. The format is fixed (time zone included), so a
+ * date's text never changes; the memo is emptied when it grows large.
+ */
+const writtenDates = { fa: new Map<string, string>(), en: new Map<string, string>() };
+export const fmtDate = (iso: string, lang: Lang): string => {
+  const memo = writtenDates[lang];
+  let text = memo.get(iso);
+  if (text === undefined) {
+    text = dateFormat[lang].format(new Date(iso));
+    if (memo.size >= 10_000) memo.clear();
+    memo.set(iso, text);
+  }
+  return text;
+};
 const yearFormat = { fa: new Intl.DateTimeFormat('fa-IR-u-ca-persian', { year: 'numeric', timeZone: 'UTC' }) };
 /**
  * A year given in the Gregorian calendar (a vehicle's model year), as Persian readers count years:

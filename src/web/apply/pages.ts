@@ -1,5 +1,5 @@
 import type { Localized } from '../../catalog/index.js';
-import type { Application, ApplicationSummary, Delivered, HistoryEntry } from '../../services/index.js';
+import type { Application, Delivered, HistoryEntry, ListedApplication } from '../../services/index.js';
 import { formatTrackingCode, STATUS_NAMES } from '../../services/index.js';
 import type { CompiledForm, FieldError, PageDefinition } from '../../services/forms/index.js';
 import { renderAnswersSummary, renderPage, pageTitle } from '../forms/index.js';
@@ -176,7 +176,7 @@ ${['draft', 'awaiting_payment', 'submitted', 'in_review', 'changes_requested'].i
   });
 }
 
-export function listPage(lang: Lang, o: { items: ApplicationSummary[]; next: string | null; title: (code: string) => Localized }): string {
+export function listPage(lang: Lang, o: { items: ListedApplication[]; next: string | null; title: (code: string) => Localized }): string {
   const t = strings(lang);
   const base = applicationsBase(lang);
   return page({
