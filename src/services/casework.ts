@@ -82,11 +82,12 @@ export class Casework {
     return this.page(actor, f, store.LISTED_COLUMNS, store.toListed);
   }
 
-  private async page<C extends ReadonlyArray<(typeof store.SUMMARY_COLUMNS)[number]>, T extends { overdue: number; deadline: string | null; id: string }>(
+  /** A page of the queue with the given columns, each row made into an item by `convert`; the cursor needs overdue, deadline and id. */
+  private async page<C extends keyof store.Row, T extends Pick<ApplicationSummary, 'overdue' | 'deadline' | 'id'>>(
     actor: CaseActor,
     f: QueueFilter,
-    columns: C,
-    convert: (r: never) => T,
+    columns: readonly C[],
+    convert: (r: Pick<store.Row, C>) => T,
   ): Promise<{ items: T[]; next: string | null }> {
     const limit = Math.min(Math.max(f.limit ?? 25, 1), 100);
     if (f.status && !(STATUSES as readonly string[]).includes(f.status)) {
@@ -124,7 +125,8 @@ export class Casework {
       }
       return q.orderBy('queue_order', 'asc').orderBy('deadline', 'asc').orderBy('id', 'asc').limit(v[i++] as number);
     });
-    const items = rows.slice(0, limit).map((r) => convert(r as never));
+    // Kysely's row type for a column list that is a type parameter is opaque to TypeScript; it is these columns.
+    const items = rows.slice(0, limit).map((r) => convert(r as unknown as Pick<store.Row, C>));
     const last = items[items.length - 1];
     return { items, next: rows.length > limit && last ? store.encodeCursor([last.overdue, last.deadline, last.id]) : null };
   }

@@ -4,7 +4,7 @@ import type { Application, ApplicationSummary, HistoryEntry, ListedApplication, 
 
 export type ServicesDb = Kysely<ApplicationTables>;
 export type Executor = Kysely<ApplicationTables> | Transaction<ApplicationTables>;
-type Row = Selectable<ApplicationTables['applications']>;
+export type Row = Selectable<ApplicationTables['applications']>;
 
 /**
  * The columns a list shows: all but the answers and the registries' data, which can be kilobytes of

@@ -308,7 +308,8 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
        * tab): the same checks and pages as a saved version's preview, from what was posted. Nothing is
        * stored or read from a registry, so any catalogue staff member may preview what they typed.
        */
-      app.post<{ Body: FormValues }>(`${lang === 'fa' ? '' : '/en'}${UNSAVED_PREVIEW_PATH}`, { ...posted, ...formBody }, async (req, reply) => {
+      const unsavedPreview = `${lang === 'fa' ? '' : '/en'}${UNSAVED_PREVIEW_PATH}`;
+      app.post<{ Body: FormValues }>(unsavedPreview, { ...posted, ...formBody }, async (req, reply) => {
         const { input, errors } = formToService(req.body);
         const field = (k: string) => (typeof req.body[k] === 'string' ? (req.body[k] as string) : '');
         const data = { ...input, code: field('code').trim(), organization: field('organization'), title: { fa: field('title_fa').trim(), en: field('title_en').trim() } } as unknown as ServiceData;
@@ -324,7 +325,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
         return sendHtml(reply, formPreviewPage(lang, req.staff!, await reply.generateCsrf(), { data, version: 0, status: 'draft', result, organizationName, unsaved }), status);
       });
       // The unsaved preview has no address of its own; the language switch in the page's header leads back to a new entry's form.
-      app.get(`${lang === 'fa' ? '' : '/en'}${UNSAVED_PREVIEW_PATH}`, guarded, async (_req, reply) => reply.redirect(`${p}/services/new`, 303));
+      app.get(unsavedPreview, guarded, async (_req, reply) => reply.redirect(`${p}/services/new`, 303));
     }
     app.get<{ Params: { code: string } }>(`${p}/services/:code/edit`, { ...guarded, schema: { params: codeParams } }, async (req, reply) => {
       const w = await catalog.workflow.working(actorOf(req), req.params.code);
