@@ -8,7 +8,7 @@ import { setFlash, takeFlash } from '../flash.js';
 import { serviceDiff } from './diff.js';
 import { formFieldOf, formToService, serviceToForm, type FieldError, type FormValues } from './form.js';
 import { formProblems, REFUSAL_FIELDS, type FormProblem } from './messages.js';
-import { consoleServicePage, dashboardPage, FORM_ORDER, loginPage, rememberName, rememberOrganization, serviceFormPage, UNSAVED_PREVIEW_PATH, type FormContext, type ListRow, type ReviewView } from './pages.js';
+import { consoleServicePage, dashboardPage, FORM_ORDER, loginPage, rememberName, rememberOrganization, serviceFormPage, type FormContext, type ListRow, type ReviewView } from './pages.js';
 import { CONSOLE } from './strings.js';
 import type { Exchange } from '../../exchange/index.js';
 import type { DevOutbox } from '../../platform/messaging/index.js';
@@ -20,8 +20,8 @@ import type { OnlineServices } from '../../services/index.js';
 import { caseworkLinks, caseworkRoutes, type CaseworkDeps } from './casework-routes.js';
 import { documentConsoleRoutes, documentLinks, type DocumentConsoleDeps } from './documents-routes.js';
 import type { Documents } from '../../documents/index.js';
-import { deliveryFormProblems, formPreviewPage, previewResult, type PreviewDeps, type PreviewResult } from './form-preview.js';
-import { previewStrings } from './form-preview-strings.js';
+import { deliveryFormProblems } from './form-preview.js';
+import { formPreviewRoutes } from './form-preview-routes.js';
 
 /** The staff console: sign-in, the agency editors' drafts and the national reviewers' queue. */
 
@@ -286,47 +286,7 @@ export async function consoleRoutes(app: FastifyInstance, opts: ConsoleOptions) 
       return sendHtml(reply, consoleServicePage(lang, req.staff!, await reply.generateCsrf(), w, await review(w, notice), errors), status);
     };
     app.get<{ Params: { code: string } }>(`${p}/services/:code`, { ...guarded, schema: { params: codeParams } }, (req, reply) => servicePage(req, reply, req.params.code));
-    if (opts.services) {
-      const forms = opts.services.forms;
-      const previewDeps: PreviewDeps = {
-        problems: (delivery, s) => catalog.deliveries.problems(delivery as never, s, { organizationExists: (c) => !!catalog.read.organization(c) }),
-        compile: (form) => forms.compiled(form),
-      };
-      const organizationName = (c: string, l: Lang) => {
-        const o = catalog.read.organization(c);
-        return o ? pick(o.name, l) : c;
-      };
-      // The application form of the version the entry's page shows, read only: who may open the entry may open this.
-      app.get<{ Params: { code: string } }>(`${p}/services/:code/preview`, { ...guarded, schema: { params: codeParams } }, async (req, reply) => {
-        const w = await catalog.workflow.working(actorOf(req), req.params.code);
-        if (!w.data.delivery) throw new AppError(404, 'not_delivered_here', { fa: 'این خدمت فرم درخواست برخط ندارد.', en: 'This service has no online application form.' });
-        const result = previewResult(w.data, previewDeps);
-        return sendHtml(reply, formPreviewPage(lang, req.staff!, await reply.generateCsrf(), { data: w.data, version: w.version, status: w.status, result, organizationName }));
-      });
-      /**
-       * The service form's definition previewed before it is saved (the form's second button, in a new
-       * tab): the same checks and pages as a saved version's preview, from what was posted. Nothing is
-       * stored or read from a registry, so any catalogue staff member may preview what they typed.
-       */
-      const unsavedPreview = `${lang === 'fa' ? '' : '/en'}${UNSAVED_PREVIEW_PATH}`;
-      app.post<{ Body: FormValues }>(unsavedPreview, { ...posted, ...formBody }, async (req, reply) => {
-        const { input, errors } = formToService(req.body);
-        const field = (k: string) => (typeof req.body[k] === 'string' ? (req.body[k] as string) : '');
-        const data = { ...input, code: field('code').trim(), organization: field('organization'), title: { fa: field('title_fa').trim(), en: field('title_en').trim() } } as unknown as ServiceData;
-        const notJson = errors.find((e) => e.field === 'delivery');
-        const result: PreviewResult = notJson
-          ? { ok: false, problems: [{ path: 'delivery', message: formProblems([notJson], ['delivery'])[0]!.message }] }
-          : input.delivery === undefined
-            ? { ok: false, problems: [{ path: 'delivery', message: { fa: previewStrings('fa').emptyDefinition, en: previewStrings('en').emptyDefinition } }] }
-            : previewResult(data, previewDeps);
-        // What the same preview in the other language posts again: the fields it shows, nothing more.
-        const unsaved = Object.fromEntries(['code', 'organization', 'title_fa', 'title_en', 'delivery'].map((k) => [k, field(k)]));
-        const status = result.ok ? 200 : 400;
-        return sendHtml(reply, formPreviewPage(lang, req.staff!, await reply.generateCsrf(), { data, version: 0, status: 'draft', result, organizationName, unsaved }), status);
-      });
-      // The unsaved preview has no address of its own; the language switch in the page's header leads back to a new entry's form.
-      app.get(unsavedPreview, guarded, async (_req, reply) => reply.redirect(`${p}/services/new`, 303));
-    }
+    if (opts.services) formPreviewRoutes(app, { catalog, forms: opts.services.forms, actorOf }, { lang, base: p, guarded, posted, codeParams, formBody });
     app.get<{ Params: { code: string } }>(`${p}/services/:code/edit`, { ...guarded, schema: { params: codeParams } }, async (req, reply) => {
       const w = await catalog.workflow.working(actorOf(req), req.params.code);
       return sendHtml(reply, serviceFormPage(lang, await formContext(req, reply), serviceToForm(w.data), [], req.params.code));
